@@ -1,0 +1,41 @@
+"""The `saae-augment` Typer app: wires each command module in, and `--version`."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from saae_augment import __version__
+from saae_augment.cli import data as data_cmd
+from saae_augment.cli import render as render_cmd
+
+app = typer.Typer(
+    name="saae-augment",
+    help="Realistic, correctly labeled OCR training images in the style of your own data.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
+)
+app.command("render")(render_cmd.render)
+app.add_typer(data_cmd.app, name="data")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"saae-augment {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Optional[bool] = typer.Option(
+        None, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Realistic, correctly labeled OCR training images in the style of your own data."""
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,102 @@
+"""`saae-augment data inspect`: what a data set holds and everything wrong with it."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from saae_augment.cli.output import err, out, progress_bar, user_errors
+from saae_augment.data.charsets import CHARSETS, resolve_charset
+from saae_augment.data.load import LabeledImages, load_dataset
+from saae_augment.data.report import PROBLEM_KINDS
+
+app = typer.Typer(help="Look at labeled data sets.", no_args_is_help=True, rich_markup_mode=None)
+
+MAX_CLASS_ROWS = 40
+MAX_PROBLEM_LINES = 100
+
+
+def summary(data: LabeledImages) -> dict:
+    """The inspect report as plain data (also what --json prints)."""
+    r = data.report
+    counts = Counter(data.labels)
+    return {
+        "source": r.source,
+        "format": r.format,
+        "listed": r.listed,
+        "images": len(data),
+        "classes": len(counts),
+        "per_class": dict(sorted(counts.items())),
+        "charset": data.charset,
+        "sizes": {f"{w}x{h}": n for (w, h), n in r.sizes.most_common()},
+        "modes": dict(r.modes.most_common()),
+        "converted": dict(r.converted),
+        "skipped": r.skipped,
+        "problem_counts": dict(r.problem_counts()),
+        "outside_charset": dict(r.outside_charset.most_common()),
+        "problems": [{"kind": p.kind, "source": p.source, "detail": p.detail} for p in r.problems],
+        "ignored_files": r.ignored_files,
+    }
+
+
+def _print(s: dict) -> None:
+    out.print(
+        f"[bold]{s['source']}[/] (format: {s['format']}): {s['images']:,} image(s) in {s['classes']:,} class(es)"
+        f"; {s['listed']:,} listed, {s['skipped']:,} skipped",
+        markup=True,
+    )
+    table = Table("class", "images", title="images per class", title_justify="left")
+    for label, n in list(s["per_class"].items())[:MAX_CLASS_ROWS]:
+        table.add_row(label, f"{n:,}")
+    out.print(table)
+    if len(s["per_class"]) > MAX_CLASS_ROWS:
+        out.print(f"… and {len(s['per_class']) - MAX_CLASS_ROWS:,} more classes (use --json for all)")
+    out.print(f"charset ({len(s['charset'])}): {s['charset']}")
+    out.print("sizes (WxH): " + ", ".join(f"{k} ×{v:,}" for k, v in list(s["sizes"].items())[:8]))
+    out.print("modes: " + ", ".join(f"{k} ×{v:,}" for k, v in s["modes"].items()))
+    if s["converted"]:
+        out.print("converted: " + ", ".join(f"{k} ×{v:,}" for k, v in s["converted"].items()))
+    if s["ignored_files"]:
+        shown = ", ".join(s["ignored_files"][:10])
+        out.print(f"ignored {len(s['ignored_files'])} non-image file(s): {shown}")
+    if not s["problems"]:
+        out.print("[green]no problems found[/]", markup=True)
+        return
+    out.print(f"[bold yellow]{len(s['problems']):,} problem(s); these samples are skipped:[/]", markup=True)
+    for kind, n in s["problem_counts"].items():
+        out.print(f"  {kind} ×{n:,} ({PROBLEM_KINDS.get(kind, kind)})")
+    if s["outside_charset"]:
+        out.print("  characters outside the charset: " + ", ".join(f"{c!r} ×{n:,}" for c, n in s["outside_charset"].items()))
+    for p in s["problems"][:MAX_PROBLEM_LINES]:
+        out.print(f"  {p['source']}: {p['detail']}", markup=False)
+    if len(s["problems"]) > MAX_PROBLEM_LINES:
+        out.print(f"  … and {len(s['problems']) - MAX_PROBLEM_LINES:,} more (use --json for all)")
+
+
+@app.command("inspect")
+@user_errors
+def inspect(
+    spec: Annotated[str, typer.Argument(help="digits, a folder, or FORMAT:PATH (csv, txt, folders, idx, lmdb).")],
+    charset: Annotated[Optional[str], typer.Option(help=f"Named charset to check labels against: {', '.join(CHARSETS)}.")] = None,
+    chars: Annotated[Optional[str], typer.Option(help="Literal charset to check labels against.")] = None,
+    chars_file: Annotated[Optional[Path], typer.Option(help="File of allowed characters.")] = None,
+    strict: Annotated[bool, typer.Option(help="Exit non-zero if any problem is found.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the whole report as JSON instead of tables.")] = False,
+) -> None:
+    """Count images per class, sizes, modes and charset, and list every problem found."""
+    allowed = resolve_charset(charset, chars, chars_file)
+    with progress_bar("reading") as on_progress:
+        data = load_dataset(spec, charset=allowed, on_progress=on_progress)
+    s = summary(data)
+    if as_json:
+        typer.echo(json.dumps(s, ensure_ascii=False, indent=2))
+    else:
+        _print(s)
+    if strict and s["problems"]:
+        err.print(f"[bold red]error:[/] {len(s['problems'])} problem(s) in {s['source']} (--strict)", markup=True)
+        raise typer.Exit(1)

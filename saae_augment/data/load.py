@@ -1,0 +1,133 @@
+"""`load_dataset(spec)`: the one way every command reads labeled images.
+
+Each sample is listed by its format's reader, then decoded, converted and checked here, the
+same way for every format. A bad sample is skipped and named in the report (or, with
+`strict=True`, stops the load at once); it is never dropped silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from saae_augment.data.formats import READERS, RawSample, parse_spec
+from saae_augment.data.images import DEFAULT_MAX_PIXELS, ImageProblem, fit, open_image, to_array
+from saae_augment.data.report import LoadReport, Problem
+from saae_augment.errors import DatasetError, UsageError
+
+
+@dataclass
+class LabeledImages:
+    """Images (uint8, H×W or H×W×3), their string labels, where each came from, and the report."""
+
+    images: list[np.ndarray]
+    labels: list[str]
+    sources: list[str]
+    report: LoadReport
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    @property
+    def classes(self) -> list[str]:
+        """Distinct labels, sorted: the class order of every model trained on this set."""
+        return sorted(set(self.labels))
+
+    @property
+    def charset(self) -> str:
+        """Distinct characters over all labels, sorted."""
+        return "".join(sorted(set("".join(self.labels))))
+
+    def stack(self) -> np.ndarray:
+        """All images as one N×H×W[×3] array; they must share a size (load with `size=`)."""
+        shapes = {im.shape for im in self.images}
+        if len(shapes) > 1:
+            raise ValueError(f"images have {len(shapes)} different shapes; load with size=(H, W) to stack them")
+        return np.stack(self.images)
+
+
+def _check_label(label: str, charset: str | None, source: str, report: LoadReport) -> Problem | None:
+    if not label.strip():
+        return Problem("empty-label", source, "empty or blank label")
+    if charset is not None:
+        outside = [c for c in dict.fromkeys(label) if c not in charset]
+        if outside:
+            report.outside_charset.update(outside)
+            return Problem("outside-charset", source, f"label {label!r} has {''.join(outside)!r} outside the charset")
+    return None
+
+
+def _decode(raw: RawSample, mode: str, max_pixels: int, report: LoadReport) -> np.ndarray:
+    data = raw.read()
+    if isinstance(data, np.ndarray):
+        report.sizes[(data.shape[1], data.shape[0])] += 1
+        report.modes["L" if data.ndim == 2 else "RGB"] += 1
+        if mode == "RGB" and data.ndim == 2:
+            return np.repeat(data[..., None], 3, axis=2)
+        return data
+    img = open_image(data, max_pixels)
+    report.sizes[img.size] += 1
+    report.modes[img.mode] += 1
+    arr, note = to_array(img, mode)
+    if note:
+        report.converted[note] += 1
+    return arr
+
+
+def load_dataset(
+    spec: str | Path = "digits",
+    size: tuple[int, int] | None = None,
+    mode: str = "L",
+    charset: str | None = None,
+    strict: bool = False,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> LabeledImages:
+    """Load a labeled data set from `spec` (see `formats.parse_spec`).
+
+    `size=(H, W)` brings every image to that size by the policy in `images.py` (keep aspect,
+    pad with the border colour); None keeps each image's own size. `charset` makes labels with
+    other characters problems (counted per character in the report).
+    """
+    if mode not in ("L", "RGB"):
+        raise UsageError(f"mode must be L (grey) or RGB, not {mode!r}")
+    fmt, path = parse_spec(spec)
+    report = LoadReport(format=fmt, source=str(path))
+    raws = READERS[fmt](path, report)
+    if strict and report.problems:
+        _fail_strict(report.problems[0])
+    images, labels, sources = [], [], []
+    total = len(raws)
+    for i, raw in enumerate(raws):
+        problem = _check_label(raw.label, charset, raw.source, report)
+        if problem is None:
+            try:
+                arr = _decode(raw, mode, max_pixels, report)
+            except ImageProblem as exc:
+                problem = Problem(exc.kind, raw.source, exc.detail)
+        if problem is not None:
+            report.problems.append(problem)
+            if strict:
+                _fail_strict(problem)
+        else:
+            images.append(fit(arr, size) if size else arr)
+            labels.append(raw.label)
+            sources.append(raw.source)
+        if on_progress and (i + 1 == total or (i + 1) % 256 == 0):
+            on_progress(i + 1, total)
+    if not labels:
+        if report.listed == 0:
+            raise DatasetError(f"data set {path} is empty: no samples are listed in it")
+        worst = report.problem_counts().most_common(1)[0]
+        raise DatasetError(
+            f"no usable samples in {path}: all {report.listed} were skipped "
+            f"(most often: {worst[0]}, {worst[1]}x; first: {report.problems[0]})"
+        )
+    return LabeledImages(images, labels, sources, report)
+
+
+def _fail_strict(problem: Problem) -> None:
+    raise DatasetError(f"{problem} [{problem.kind}] (strict mode stops at the first bad sample)")
