@@ -1,0 +1,142 @@
+"""Fixtures that build small data sets in tmp, in every layout we read, good and bad."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from saae_augment.data.charsets import CHARSETS
+
+
+def digit_image(value: int, size: int = 12) -> np.ndarray:
+    """A tiny image whose brightness encodes `value`, so tests can tell samples apart."""
+    img = np.zeros((size, size), np.uint8)
+    img[2:-2, 2:-2] = 20 + 20 * value
+    return img
+
+
+def save_png(path: Path, arr: np.ndarray, mode: str | None = None) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(arr, mode).save(path) if mode else Image.fromarray(arr).save(path)
+    return path
+
+
+@pytest.fixture
+def csv_folder(tmp_path: Path) -> Path:
+    """6 good samples listed in labels.csv, with an extra column like synth writes."""
+    root = tmp_path / "csvset"
+    lines = ["path,label,style"]
+    for i in range(6):
+        save_png(root / "img" / f"{i}.png", digit_image(i % 3))
+        lines.append(f"img/{i}.png,{i % 3},x")
+    (root / "labels.csv").write_text("\n".join(lines) + "\n")
+    return root
+
+
+@pytest.fixture
+def txt_folder(tmp_path: Path) -> Path:
+    root = tmp_path / "txtset"
+    rows = []
+    for i, label in enumerate(["京A12345", "hello world", "a,b", "007"]):
+        save_png(root / f"{i}.png", digit_image(i))
+        rows.append(f"{i}.png\t{label}")
+    (root / "labels.txt").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def class_folders(tmp_path: Path) -> Path:
+    root = tmp_path / "classes"
+    for label in ("A", "b", "7"):
+        for i in range(2):
+            save_png(root / label / f"{i}.png", digit_image(i))
+    (root / "README.txt").write_text("not a sample")
+    (root / "A" / "notes.md").write_text("not an image")
+    return root
+
+
+def write_idx(path: Path, arr: np.ndarray, gz: bool = False) -> Path:
+    header = bytes([0, 0, 0x08, arr.ndim]) + struct.pack(f">{arr.ndim}i", *arr.shape)
+    data = header + arr.astype(np.uint8).tobytes()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if gz:
+        with gzip.open(path, "wb") as fh:
+            fh.write(data)
+    else:
+        path.write_bytes(data)
+    return path
+
+
+@pytest.fixture
+def idx_folder(tmp_path: Path) -> Path:
+    """A train split (gzipped) of 5 and a t10k split (raw) of 3, 28×28, MNIST names."""
+    root = tmp_path / "mnist"
+    rng = np.random.default_rng(0)
+    write_idx(root / "train-images-idx3-ubyte.gz", rng.integers(0, 256, (5, 28, 28)), gz=True)
+    write_idx(root / "train-labels-idx1-ubyte.gz", np.array([5, 0, 4, 1, 9]), gz=True)
+    write_idx(root / "t10k-images-idx3-ubyte", rng.integers(0, 256, (3, 28, 28)))
+    write_idx(root / "t10k-labels-idx1-ubyte", np.array([7, 2, 1]))
+    return root
+
+
+def png_with_size_header(path: Path, width: int, height: int) -> Path:
+    """A tiny file whose PNG header claims width×height pixels: a decompression bomb's signature."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    body = zlib.compress(b"\x00" * 16)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", body) + chunk(b"IEND", b""))
+    return path
+
+
+@pytest.fixture
+def bad_csv_folder(tmp_path: Path) -> Path:
+    """The issue's acceptance folder: a truncated PNG, a missing file, a `../` path and a label
+    outside the digits charset, beside two good samples."""
+    root = tmp_path / "bad"
+    save_png(root / "good0.png", digit_image(0))
+    save_png(root / "good1.png", digit_image(1))
+    full = save_png(root / "trunc.png", np.random.default_rng(1).integers(0, 256, (64, 64), dtype=np.uint8))
+    full.write_bytes(full.read_bytes()[:200])
+    save_png(tmp_path / "outside.png", digit_image(2))
+    save_png(root / "letter.png", digit_image(3))
+    (root / "labels.csv").write_text(
+        "path,label\n"
+        "good0.png,0\n"
+        "good1.png,1\n"
+        "trunc.png,2\n"
+        "missing.png,3\n"
+        "../outside.png,4\n"
+        "letter.png,7x\n"
+    )
+    return root
+
+
+def find_cjk_font():
+    from saae_augment.data.fonts import installed_fonts
+
+    for f in installed_fonts():
+        if not f.missing(CHARSETS["plate-cn"]):
+            return f
+    return None
+
+
+@pytest.fixture(scope="session")
+def cjk_font():
+    """An installed font covering plate-cn. `.ci/run` installs fonts-wqy-zenhei, so in CI its
+    absence is a failure; on a developer machine without one the CJK tests are skipped."""
+    font = find_cjk_font()
+    if font is None:
+        if os.environ.get("CI"):
+            pytest.fail("no CJK font installed; .ci/run should have installed fonts-wqy-zenhei")
+        pytest.skip("no CJK font installed (apt-get install fonts-wqy-zenhei)")
+    return font
