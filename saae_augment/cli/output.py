@@ -43,6 +43,7 @@ def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
         TimeRemainingColumn(),
         console=err,
         transient=True,
+        disable=not err.is_terminal,
     ) as progress:
         task = progress.add_task(description, total=None)
 

@@ -1,0 +1,130 @@
+"""The commands as users type them, through Typer's CliRunner: exit codes, messages, files."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from saae_augment import __version__
+from saae_augment.cli.app import app
+
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, list(args))
+
+
+def assert_one_line_error(result, *needles: str) -> None:
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
+    for needle in needles:
+        assert needle in lines[0]
+
+
+def test_version():
+    result = run("--version")
+    assert result.exit_code == 0 and __version__ in result.stdout
+
+
+def test_render_digits_writes_everything(tmp_path):
+    out = tmp_path / "D"
+    result = run("render", "--charset", "digits", "--size", "32", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert len(list((out / "images").glob("*.png"))) == 10
+    for name in ("labels.csv", "labels.txt", "sheet.png", "manifest.json"):
+        assert (out / name).is_file()
+    assert "rendered 10" in result.stdout
+
+
+def test_render_plate_cn_with_default_font_names_missing_characters(tmp_path):
+    result = run("render", "--charset", "plate-cn", "--out", str(tmp_path / "cn"))
+    assert_one_line_error(result, "lacks 31 character(s)", "京", "琼", "DejaVu Sans")
+    assert not (tmp_path / "cn").exists()
+
+
+def test_render_plate_cn_with_cjk_font_renders_65(tmp_path, cjk_font):
+    out = tmp_path / "cn"
+    result = run("render", "--charset", "plate-cn", "--font", str(cjk_font.path), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert len((out / "labels.txt").read_text(encoding="utf-8").splitlines()) == 65
+
+
+def test_render_plate_cn_by_family_name_and_a_whole_plate_line(tmp_path, cjk_font):
+    out = tmp_path / "plate"
+    result = run(
+        "render", "--charset", "plate-cn", "--text", "京A12345", "--font", cjk_font.family,
+        "--size", "32x128", "--out", str(out),
+    )
+    assert result.exit_code == 0, result.output
+    assert (out / "labels.txt").read_text(encoding="utf-8") == "images/000000.png\t京A12345\n"
+
+
+def test_render_skip_reports_what_was_left_out(tmp_path):
+    result = run("render", "--chars", "AB京", "--on-missing", "skip", "--out", str(tmp_path / "o"))
+    assert result.exit_code == 0
+    assert "京" in result.stderr and "rendered 2" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["--charset", "klingon"], "unknown charset"),
+        (["--charset", "digits", "--size", "0"], "size"),
+        (["--charset", "digits", "--size", "abc"], "size"),
+        ([], "nothing to render"),
+        (["--charset", "digits", "--font", "/no/such/font.ttf"], "does not exist"),
+        (["--charset", "digits", "--text", "12a"], "outside the charset"),
+    ],
+)
+def test_render_bad_values_get_one_clear_line(tmp_path, args, needle):
+    result = run("render", *args, "--out", str(tmp_path / "o"))
+    assert_one_line_error(result, needle)
+
+
+def test_render_with_a_file_that_is_not_a_font(tmp_path):
+    fake = tmp_path / "font.ttf"
+    fake.write_text("hello")
+    result = run("render", "--charset", "digits", "--font", str(fake), "--out", str(tmp_path / "o"))
+    assert_one_line_error(result, "not a usable font", str(fake))
+
+
+def test_inspect_digits_reports_1797_images_in_10_classes():
+    result = run("data", "inspect", "digits")
+    assert result.exit_code == 0, result.output
+    assert "1,797 image(s) in 10 class(es)" in result.stdout
+    assert "no problems found" in result.stdout
+
+
+def test_inspect_json_is_machine_readable(csv_folder):
+    result = run("data", "inspect", str(csv_folder), "--json")
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)
+    assert report["images"] == 6 and report["per_class"] == {"0": 2, "1": 2, "2": 2}
+
+
+@pytest.mark.parametrize("fixture", ["csv_folder", "txt_folder", "class_folders", "idx_folder"])
+def test_inspect_reads_every_folder_layout(request, fixture):
+    path = request.getfixturevalue(fixture)
+    result = run("data", "inspect", str(path), "--strict")
+    assert result.exit_code == 0, result.output
+    assert "no problems found" in result.stdout
+
+
+def test_inspect_names_each_problem_and_strict_exits_nonzero(bad_csv_folder):
+    lenient = run("data", "inspect", str(bad_csv_folder), "--charset", "digits")
+    assert lenient.exit_code == 0
+    for needle in ("trunc.png", "missing.png does not exist", "../outside.png", "'x' outside the charset", "4 problem(s)"):
+        assert needle in lenient.stdout, needle
+    strict = run("data", "inspect", str(bad_csv_folder), "--charset", "digits", "--strict")
+    assert strict.exit_code == 1
+    assert "Traceback" not in strict.output
+    assert "4 problem(s)" in strict.stderr
+
+
+def test_inspect_nonexistent_and_unlabelled(tmp_path):
+    assert_one_line_error(run("data", "inspect", str(tmp_path / "nope")), "does not exist")
+    (tmp_path / "a.png").write_bytes(b"x")
+    assert_one_line_error(run("data", "inspect", str(tmp_path)), "no labels")
