@@ -18,8 +18,8 @@ install: $(BIN)/.installed
 ## Run the main job end to end on the embedded default data set.
 demo: $(BIN)/.installed
 	$(BIN)/saae-augment render --charset digits --size 32 --out $(DEMO_OUT)/glyphs
-	$(BIN)/saae-augment data inspect digits
-	@echo "demo done: look at $(DEMO_OUT)/glyphs/sheet.png"
+	$(BIN)/saae-augment data inspect digits --sheet $(DEMO_OUT)/digits-sheet.png
+	@echo "demo done: look at $(DEMO_OUT)/glyphs/sheet.png and $(DEMO_OUT)/digits-sheet.png"
 
 ## Run the test suite (slow end-to-end tests included).
 test: $(BIN)/.installed

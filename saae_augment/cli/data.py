@@ -14,6 +14,7 @@ from saae_augment.cli.output import err, out, progress_bar, user_errors
 from saae_augment.data.charsets import CHARSETS, resolve_charset
 from saae_augment.data.load import LabeledImages, load_dataset
 from saae_augment.data.report import PROBLEM_KINDS
+from saae_augment.data.sheet import class_sheet
 
 app = typer.Typer(help="Look at labeled data sets.", no_args_is_help=True, rich_markup_mode=None)
 
@@ -87,12 +88,18 @@ def inspect(
     chars_file: Annotated[Optional[Path], typer.Option(help="File of allowed characters.")] = None,
     strict: Annotated[bool, typer.Option(help="Exit non-zero if any problem is found.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole report as JSON instead of tables.")] = False,
+    sheet: Annotated[
+        Optional[Path], typer.Option(help="Also write a contact sheet PNG: a few samples of each class.")
+    ] = None,
 ) -> None:
     """Count images per class, sizes, modes and charset, and list every problem found."""
     allowed = resolve_charset(charset, chars, chars_file)
     with progress_bar("reading") as on_progress:
         data = load_dataset(spec, charset=allowed, on_progress=on_progress)
     s = summary(data)
+    if sheet is not None:
+        class_sheet(data).save(sheet)
+        err.print(f"wrote {sheet}")
     if as_json:
         typer.echo(json.dumps(s, ensure_ascii=False, indent=2))
     else:

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from saae_augment.data.fonts import Font, open_font, default_font_path
+from saae_augment.data.fonts import Font, default_font_path, open_font
+
+if TYPE_CHECKING:
+    from saae_augment.data.load import LabeledImages
 
 MAX_TILES = 400
 MIN_TILE_HEIGHT = 48
@@ -25,7 +29,9 @@ def _to_rgb(image: np.ndarray) -> Image.Image:
     return img.convert("RGB")
 
 
-def contact_sheet(images: Sequence[np.ndarray], labels: Sequence[str], font: Font | None = None) -> Image.Image:
+def contact_sheet(
+    images: Sequence[np.ndarray], labels: Sequence[str], font: Font | None = None, columns: int | None = None
+) -> Image.Image:
     """A grid of at most MAX_TILES images, each captioned with its label, in reading order."""
     if not images:
         raise ValueError("contact_sheet needs at least one image")
@@ -37,7 +43,7 @@ def contact_sheet(images: Sequence[np.ndarray], labels: Sequence[str], font: Fon
     caption_px = max(10, min(18, th // 3))
     font = font or open_font(default_font_path())
     pil_font = ImageFont.truetype(str(font.path), size=caption_px, index=font.index)
-    cols = max(1, min(shown, round(math.sqrt(shown * th / tw * 1.6))))
+    cols = columns or max(1, min(shown, round(math.sqrt(shown * th / tw * 1.6))))
     rows = math.ceil(shown / cols)
     cell_h = th + caption_px + 2 * GAP
     cell_w = tw + GAP
@@ -53,3 +59,23 @@ def contact_sheet(images: Sequence[np.ndarray], labels: Sequence[str], font: Fon
         sheet.paste(tile, (x, y))
         draw.text((x + tw / 2, y + th + GAP), labels[i], fill=CAPTION_COLOUR, font=pil_font, anchor="ma")
     return sheet
+
+
+def class_sheet(data: "LabeledImages", per_class: int = 8, max_classes: int = 40) -> Image.Image:
+    """Up to `per_class` samples of each of the first `max_classes` classes, one class per row,
+    all brought to the data set's most common size so a person can compare them at a glance."""
+    from collections import Counter
+
+    from saae_augment.data.images import fit
+
+    (w, h), _ = data.report.sizes.most_common(1)[0]
+    scale = min(1.0, 64 / h, 256 / w)
+    size = (max(4, round(h * scale)), max(4, round(w * scale)))
+    picked: dict[str, list[int]] = {}
+    for i, label in enumerate(data.labels):
+        row = picked.setdefault(label, []) if len(picked) < max_classes or label in picked else None
+        if row is not None and len(row) < per_class:
+            row.append(i)
+    order = [i for label in sorted(picked) for i in picked[label]]
+    images = [fit(data.images[i], size) for i in order]
+    return contact_sheet(images, [data.labels[i] for i in order], columns=per_class)

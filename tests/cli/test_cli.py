@@ -128,3 +128,20 @@ def test_inspect_nonexistent_and_unlabelled(tmp_path):
     assert_one_line_error(run("data", "inspect", str(tmp_path / "nope")), "does not exist")
     (tmp_path / "a.png").write_bytes(b"x")
     assert_one_line_error(run("data", "inspect", str(tmp_path)), "no labels")
+
+
+def test_inspect_sheet_shows_samples_of_each_class(tmp_path):
+    from PIL import Image
+
+    sheet = tmp_path / "digits.png"
+    result = run("data", "inspect", "digits", "--sheet", str(sheet))
+    assert result.exit_code == 0
+    img = Image.open(sheet)
+    # 10 classes, one row each: much taller than wide for 8 samples per row
+    assert img.size[1] > img.size[0]
+
+
+def test_render_rejects_unknown_on_missing_policy(tmp_path):
+    assert_one_line_error(
+        run("render", "--charset", "digits", "--on-missing", "maybe", "--out", str(tmp_path / "o")), "on_missing"
+    )

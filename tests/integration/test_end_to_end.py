@@ -38,3 +38,10 @@ def test_user_error_in_a_real_process_has_no_traceback(tmp_path):
     )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr and result.stderr.startswith("error:")
+
+
+def test_library_example_runs():
+    example = Path(__file__).parents[2] / "examples" / "render_and_load.py"
+    result = subprocess.run([sys.executable, str(example)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "loaded 1797 images, 10 classes, array (1797, 28, 28)" in result.stdout
