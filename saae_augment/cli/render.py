@@ -9,7 +9,8 @@ import typer
 
 from saae_augment.cli.output import err, out, progress_bar, user_errors
 from saae_augment.data.charsets import CHARSETS, resolve_charset
-from saae_augment.data.glyphs import parse_size, read_texts_file, write_glyph_set
+from saae_augment.data.glyphs import parse_size, write_glyph_set
+from saae_augment.data.textfiles import read_texts_file
 from saae_augment.errors import UsageError
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import string
 from pathlib import Path
 
+from saae_augment.data.textfiles import read_user_text
 from saae_augment.errors import UsageError
 
 # The 31 province abbreviations used on mainland Chinese plates, in the order CCPD encodes them.
@@ -46,15 +47,9 @@ def resolve_charset(
             raise UsageError("--chars is empty: give the characters to use, e.g. --chars 0123456789")
         return unique_chars(chars)
     if chars_file is not None:
-        path = Path(chars_file)
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except FileNotFoundError:
-            raise UsageError(f"chars file {path} does not exist") from None
-        except UnicodeDecodeError:
-            raise UsageError(f"chars file {path} is not UTF-8 text") from None
+        text = read_user_text(chars_file, "chars file")
         result = unique_chars(text.replace("\r", "").replace("\n", ""))
         if not result:
-            raise UsageError(f"chars file {path} holds no characters")
+            raise UsageError(f"chars file {chars_file} holds no characters")
         return result
     return None

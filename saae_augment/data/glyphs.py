@@ -205,21 +205,3 @@ def write_glyph_set(
     )
     return report
 
-
-def read_texts_file(path: str | Path) -> list[str]:
-    """One text per line (UTF-8, BOM and CRLF tolerated); blank lines are an error, not skipped."""
-    p = Path(path)
-    try:
-        raw = p.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise UsageError(f"texts file {p} does not exist") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"texts file {p} is not UTF-8 text") from None
-    lines = raw.splitlines()
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            raise UsageError(f"texts file {p} line {n} is blank; remove blank lines")
-    if not lines:
-        raise UsageError(f"texts file {p} is empty")
-    return lines
-

@@ -4,7 +4,8 @@ from PIL import Image
 
 from saae_augment.data.charsets import CHARSETS, resolve_charset
 from saae_augment.data.fonts import open_font, resolve_font
-from saae_augment.data.glyphs import parse_size, read_texts_file, render_glyphs, render_text, write_glyph_set
+from saae_augment.data.glyphs import parse_size, render_glyphs, render_text, write_glyph_set
+from saae_augment.data.textfiles import read_texts_file
 from saae_augment.errors import FontError, UsageError
 
 
@@ -168,3 +169,14 @@ def test_charset_presets_and_literal():
         resolve_charset("klingon")
     with pytest.raises(UsageError, match="only one"):
         resolve_charset("digits", chars="abc")
+
+
+def test_chars_file_and_its_errors(tmp_path):
+    f = tmp_path / "chars.txt"
+    f.write_text("abc\ncba\n")
+    assert resolve_charset(chars_file=f) == "abc"
+    with pytest.raises(UsageError, match="does not exist"):
+        resolve_charset(chars_file=tmp_path / "nope.txt")
+    f.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(UsageError, match="not UTF-8"):
+        resolve_charset(chars_file=f)
