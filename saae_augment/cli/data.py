@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -83,13 +83,13 @@ def _print(s: dict) -> None:
 @user_errors
 def inspect(
     spec: Annotated[str, typer.Argument(help="digits, a folder, or FORMAT:PATH (csv, txt, folders, idx, lmdb).")],
-    charset: Annotated[Optional[str], typer.Option(help=f"Named charset to check labels against: {', '.join(CHARSETS)}.")] = None,
-    chars: Annotated[Optional[str], typer.Option(help="Literal charset to check labels against.")] = None,
-    chars_file: Annotated[Optional[Path], typer.Option(help="File of allowed characters.")] = None,
+    charset: Annotated[str | None, typer.Option(help=f"Named charset to check labels against: {', '.join(CHARSETS)}.")] = None,
+    chars: Annotated[str | None, typer.Option(help="Literal charset to check labels against.")] = None,
+    chars_file: Annotated[Path | None, typer.Option(help="File of allowed characters.")] = None,
     strict: Annotated[bool, typer.Option(help="Exit non-zero if any problem is found.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the whole report as JSON instead of tables.")] = False,
     sheet: Annotated[
-        Optional[Path], typer.Option(help="Also write a contact sheet PNG: a few samples of each class.")
+        Path | None, typer.Option(help="Also write a contact sheet PNG: a few samples of each class.")
     ] = None,
 ) -> None:
     """Count images per class, sizes, modes and charset, and list every problem found."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -18,16 +18,16 @@ from saae_augment.errors import UsageError
 def render(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write images/, labels.csv, labels.txt, sheet.png.")],
     charset: Annotated[
-        Optional[str], typer.Option(help=f"Named charset: {', '.join(CHARSETS)}. One glyph per character.")
+        str | None, typer.Option(help=f"Named charset: {', '.join(CHARSETS)}. One glyph per character.")
     ] = None,
-    chars: Annotated[Optional[str], typer.Option(help="Literal characters, one glyph each.")] = None,
-    chars_file: Annotated[Optional[Path], typer.Option(help="File of characters (UTF-8), one glyph each.")] = None,
+    chars: Annotated[str | None, typer.Option(help="Literal characters, one glyph each.")] = None,
+    chars_file: Annotated[Path | None, typer.Option(help="File of characters (UTF-8), one glyph each.")] = None,
     text: Annotated[
-        Optional[list[str]], typer.Option(help="A whole line to render, e.g. 京A12345 (repeatable).")
+        list[str] | None, typer.Option(help="A whole line to render, e.g. 京A12345 (repeatable).")
     ] = None,
-    texts_file: Annotated[Optional[Path], typer.Option(help="File with one text line per line (UTF-8).")] = None,
+    texts_file: Annotated[Path | None, typer.Option(help="File with one text line per line (UTF-8).")] = None,
     font: Annotated[
-        Optional[str], typer.Option(help="Font file, folder of fonts, or installed family name. Default: DejaVu Sans.")
+        str | None, typer.Option(help="Font file, folder of fonts, or installed family name. Default: DejaVu Sans.")
     ] = None,
     size: Annotated[str, typer.Option(help="N (square) or HxW, e.g. 32 or 32x128.")] = "32",
     invert: Annotated[bool, typer.Option(help="Black text on white instead of white on black.")] = False,

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from saae_augment.data.labelfiles import CSV_NAME, TXT_NAME, LabelEntry, read_labels_csv, read_labels_txt
 from saae_augment.data.report import LoadReport, Problem
@@ -52,7 +51,7 @@ def read_digits(_: Path, report: LoadReport) -> list[RawSample]:
     images = np.round(bunch.images * (255.0 / 16.0)).astype(np.uint8)
     report.listed += len(images)
     return [
-        RawSample(f"digits#{i}", str(int(t)), (lambda a=img: a)) for i, (img, t) in enumerate(zip(images, bunch.target))
+        RawSample(f"digits#{i}", str(int(t)), (lambda a=img: a)) for i, (img, t) in enumerate(zip(images, bunch.target, strict=True))
     ]
 
 
@@ -219,7 +218,7 @@ def read_idx(path: Path, report: LoadReport) -> list[RawSample]:
         mapping = _emnist_mapping(img_file)
         if mapping is not None:
             images = images.transpose(0, 2, 1)
-        for i, (im, lab) in enumerate(zip(images, labels)):
+        for i, (im, lab) in enumerate(zip(images, labels, strict=True)):
             report.listed += 1
             name = f"{img_file.name}#{i}"
             if mapping is not None and (lab >= len(mapping) or mapping[lab] == "?"):

@@ -61,10 +61,9 @@ def contact_sheet(
     return sheet
 
 
-def class_sheet(data: "LabeledImages", per_class: int = 8, max_classes: int = 40) -> Image.Image:
+def class_sheet(data: LabeledImages, per_class: int = 8, max_classes: int = 40) -> Image.Image:
     """Up to `per_class` samples of each of the first `max_classes` classes, one class per row,
     all brought to the data set's most common size so a person can compare them at a glance."""
-    from collections import Counter
 
     from saae_augment.data.images import fit
 

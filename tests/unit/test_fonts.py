@@ -43,3 +43,11 @@ def test_missing_cjk_message_suggests_what_to_install_or_use():
 
     msg = missing_glyphs_message(open_font(default_font_path()), "京沪")
     assert "京沪" in msg and ("fonts-wqy-zenhei" in msg or "--font" in msg)
+
+
+def test_without_any_cjk_font_the_message_says_what_to_install(monkeypatch):
+    from saae_augment.data import fonts
+
+    monkeypatch.setattr(fonts, "installed_fonts", lambda: [fonts.open_font(default_font_path())])
+    msg = fonts.missing_glyphs_message(fonts.open_font(default_font_path()), "京")
+    assert "apt-get install fonts-wqy-zenhei" in msg and "fonts-noto-cjk" in msg

@@ -3,7 +3,7 @@ import pytest
 from PIL import Image
 
 from saae_augment.data.charsets import CHARSETS, resolve_charset
-from saae_augment.data.fonts import open_font, resolve_font
+from saae_augment.data.fonts import resolve_font
 from saae_augment.data.glyphs import parse_size, render_glyphs, render_text, write_glyph_set
 from saae_augment.data.textfiles import read_texts_file
 from saae_augment.errors import FontError, UsageError
