@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 from saae_augment.data.charsets import CHARSETS
+from saae_augment.data.glyphs import render_glyphs
 
 
 def digit_image(value: int, size: int = 12) -> np.ndarray:
@@ -140,3 +141,26 @@ def cjk_font():
             pytest.fail("no CJK font installed; .ci/run should have installed fonts-wqy-zenhei")
         pytest.skip("no CJK font installed (apt-get install fonts-wqy-zenhei)")
     return font
+
+
+@pytest.fixture(scope="session")
+def glyph_folder(tmp_path_factory) -> Path:
+    """A labels.csv folder of digits drawn in 3 fonts at 2 weights of noise: 60 images, 10 classes."""
+    from saae_augment.data.fonts import default_font_path, open_font
+
+    root = tmp_path_factory.mktemp("glyphset")
+    ttf = default_font_path().parent
+    fonts = [open_font(ttf / n) for n in ("DejaVuSans.ttf", "DejaVuSerif.ttf", "DejaVuSansMono.ttf")]
+    rng = np.random.default_rng(0)
+    lines = ["path,label"]
+    n = 0
+    for font in fonts:
+        glyphs, _ = render_glyphs(list("0123456789"), font, size=20)
+        for g in glyphs:
+            for noise in (10, 30):
+                img = np.clip(g.image.astype(int) + rng.integers(-noise, noise + 1, g.image.shape), 0, 255)
+                save_png(root / "img" / f"{n}.png", img.astype(np.uint8))
+                lines.append(f"img/{n}.png,{g.text}")
+                n += 1
+    (root / "labels.csv").write_text("\n".join(lines) + "\n")
+    return root

@@ -7,6 +7,7 @@ import typer
 from saae_augment import __version__
 from saae_augment.cli import data as data_cmd
 from saae_augment.cli import render as render_cmd
+from saae_augment.cli import train as train_cmd
 
 app = typer.Typer(
     name="saae-augment",
@@ -17,6 +18,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.command("render")(render_cmd.render)
+app.command("train")(train_cmd.train)
 app.add_typer(data_cmd.app, name="data")
 
 

@@ -145,3 +145,39 @@ def test_render_rejects_unknown_on_missing_policy(tmp_path):
     assert_one_line_error(
         run("render", "--charset", "digits", "--on-missing", "maybe", "--out", str(tmp_path / "o")), "on_missing"
     )
+
+
+def test_train_smoke_on_a_labels_csv_folder(glyph_folder, tmp_path):
+    run_dir = tmp_path / "R"
+    result = run("train", "--data", str(glyph_folder), "--recipe", "smoke", "--max-steps", "20", "--out", str(run_dir))
+    assert result.exit_code == 0, result.output
+    for name in ("config.yaml", "metrics.jsonl", "checkpoints/last.pt", "summary.json"):
+        assert (run_dir / name).is_file(), name
+    assert list((run_dir / "grids").glob("step-*.png"))
+    assert "completed at step 20" in result.stdout and "content accuracy" in result.stdout
+    more = run("train", "--resume", str(run_dir), "--max-steps", "24")
+    assert more.exit_code == 0, more.output
+    assert "completed at step 24" in more.stdout
+
+
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["--set", "model.chanels=3"], "did you mean model.channels"),
+        (["--recipe", "nope"], "no recipe 'nope'"),
+        (["--device", "cuda"], "CUDA"),
+        (["--disc", "ternary"], "model.disc must be"),
+        (["--data", "/no/such/folder"], "does not exist"),
+    ],
+)
+def test_train_bad_input_gets_one_clear_line(tmp_path, args, needle):
+    import torch
+
+    if needle == "CUDA" and torch.cuda.is_available():
+        pytest.skip("this machine has a GPU; the error is for machines without one")
+    result = run("train", "--recipe", "smoke", *args, "--out", str(tmp_path / "R"))
+    assert_one_line_error(result, needle)
+
+
+def test_train_resume_of_a_folder_without_a_run(tmp_path):
+    assert_one_line_error(run("train", "--resume", str(tmp_path)), "no checkpoint")

@@ -1,0 +1,93 @@
+"""`saae-augment train`: train an SAAE on a labeled set (default: the embedded digits)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from saae_augment.cli.output import err, out, user_errors
+from saae_augment.config import recipe_names
+
+
+def _overrides(
+    sets: list[str] | None, max_steps: int | None, minutes: float | None, batch_size: int | None,
+    seed: int | None, threads: int | None, disc: str | None, arch: str | None,
+) -> list[str]:
+    """Flags are shorthands for recipe keys, so config.yaml records what was really used."""
+    result = list(sets or [])
+    for key, value in [
+        ("train.max_steps", max_steps), ("train.minutes", minutes), ("train.batch_size", batch_size),
+        ("train.seed", seed), ("train.threads", threads), ("model.disc", disc), ("model.arch", arch),
+    ]:
+        if value is not None:
+            result.append(f"{key}={value}")
+    return result
+
+
+def _fmt_losses(record: dict[str, Any]) -> str:
+    keys = ("rec", "d", "g_adv")
+    parts = [f"{k} {record[k]:.3f}" for k in keys if k in record]
+    return "  ".join(parts) + f"  {record.get('it_s', 0):.1f} it/s"
+
+
+@user_errors
+def train(
+    data: Annotated[str | None, typer.Option(help="Data set SPEC (default: the embedded digits).")] = None,
+    recipe: Annotated[str, typer.Option(help=f"Recipe name ({', '.join(recipe_names())}) or YAML file.")] = "digits",
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Recipe override KEY=VALUE (repeatable).")] = None,
+    max_steps: Annotated[int | None, typer.Option(min=1, help="Training steps (train.max_steps).")] = None,
+    minutes: Annotated[float | None, typer.Option(min=0.01, help="Wall-clock budget in minutes.")] = None,
+    batch_size: Annotated[int | None, typer.Option(min=2, help="Batch size.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed; the same seed gives the same run.")] = None,
+    device: Annotated[str, typer.Option(help="auto, cpu, cuda or mps.")] = "auto",
+    threads: Annotated[int | None, typer.Option(min=1, help="CPU threads for torch.")] = None,
+    disc: Annotated[str | None, typer.Option(help="kplus1 (k classes + fake) or binary (the paper's ablation).")] = None,
+    arch: Annotated[str | None, typer.Option(help="fast (default) or paper (64 channels, as published).")] = None,
+    resume: Annotated[Path | None, typer.Option(help="Continue the run in this folder from its last checkpoint.")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Run folder (default runs/<date>-<recipe>).")] = None,
+) -> None:
+    """Train the SAAE (content encoder + style encoder + decoder, against a (k+1)-class discriminator)."""
+    from saae_augment.training.loop import train as run_training
+
+    overrides = _overrides(set_, max_steps, minutes, batch_size, seed, threads, disc, arch)
+    progress = Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TimeRemainingColumn(), TextColumn("{task.fields[losses]}"), console=err, transient=True,
+        disable=not err.is_terminal,
+    )
+    task = None
+
+    def on_event(kind: str, p: dict[str, Any]) -> None:
+        nonlocal task
+        if kind == "status":
+            err.print(p["message"])
+        elif kind == "start":
+            err.print(
+                f"run {p['run_dir']}: {p['n_train']} training / {p['n_val']} held-out images, "
+                f"{len(p['classes'])} classes, {p['device']}; judge reads held-out real images at "
+                f"{p['judge_val_acc']:.1%}"
+            )
+            task = progress.add_task("training", total=p["max_steps"], completed=p["step"], losses="")
+        elif kind == "progress" and task is not None:
+            progress.update(task, completed=p["step"])
+        elif kind == "step" and task is not None:
+            progress.update(task, losses=_fmt_losses(p))
+            if not err.is_terminal:
+                err.print(f"step {p['step']}: {_fmt_losses(p)}")
+        elif kind == "eval":
+            err.print(f"step {p['step']}: content accuracy {p['content_acc']:.1%}, copy rate {p['copy_rate']:.1%}")
+
+    with progress:
+        result = run_training(data, recipe, overrides, out_dir, resume, device, on_event=on_event)
+    s = result.summary
+    out.print(
+        f"{s['status']} at step {s['step']} in {s['elapsed_s']:.0f} s: content accuracy {s['content_acc']:.1%}, "
+        f"copy rate {s['copy_rate']:.1%} (judge on held-out real images: {s['judge_val_acc']:.1%})"
+    )
+    out.print(f"run folder {result.run_dir}: grid {result.run_dir / s['grid']}, checkpoint {result.run_dir / s['checkpoint']}")
+    if result.status == "interrupted":
+        err.print(f"interrupted: checkpoint saved; continue with --resume {result.run_dir}")
+        raise typer.Exit(130)

@@ -1,0 +1,270 @@
+"""Recipes: frozen dataclasses loaded from YAML, with dotted overrides (`--set model.channels=64`).
+
+A recipe is data, so it is validated like data: an unknown key or a value of the wrong type is
+an error naming the key, never silently ignored (a typo in `lr_g` must not train with defaults).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Union
+
+import yaml
+
+from saae_augment.errors import SaaeError
+
+
+class RecipeError(SaaeError):
+    """A recipe file or override that does not fit the schema."""
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Which data, at which size: every image is brought to `size` (H, W) by the one fit policy."""
+
+    size: tuple[int, int] = (16, 16)
+    mode: Literal["L", "RGB"] = "L"
+    val_fraction: float = 0.2  # held-out real images: styles the judge and monitors never trained on
+    charset: str | None = None  # preset name or literal characters; None = every label's characters
+
+
+@dataclass(frozen=True)
+class GlyphConfig:
+    """How content glyphs are rendered (the content encoder's input)."""
+
+    font: str | None = None  # None = DejaVu Sans from matplotlib
+    invert: bool = False  # False: white ink on black, like the embedded digits
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """`arch: paper` is the published configuration (64 channels); `fast` the same topology, narrower."""
+
+    arch: Literal["paper", "fast"] = "fast"
+    channels: int | None = None  # None = the arch's width (paper 64, fast 32)
+    style_dim: int = 64
+    style_grid: int = 4  # the style vector is decoded to a style_grid² map, then resized to the content map
+    disc: Literal["kplus1", "binary"] = "kplus1"
+    disc_channels: int = 32
+    disc_hidden: int = 128
+
+    @property
+    def width(self) -> int:
+        return self.channels or {"paper": 64, "fast": 32}[self.arch]
+
+
+@dataclass(frozen=True)
+class LossConfig:
+    """Weights of the three steps; `rec` is the pixel loss of the reconstruction terms."""
+
+    rec: Literal["l1", "mse", "bce"] = "l1"
+    w_rec: float = 10.0  # step 1: reconstruction (10: measured steadier than 1 on digits)
+    w_adv: float = 1.0  # step 3: D must read G(glyph(y'), x) as y'
+    w_rec_g: float = 10.0  # step 3: reconstruction kept beside the adversarial term
+
+
+@dataclass(frozen=True)
+class OptimConfig:
+    lr_g: float = 2e-3
+    lr_d: float = 1e-3
+    beta1: float = 0.5
+    beta2: float = 0.999
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    batch_size: int = 64
+    max_steps: int = 1500
+    minutes: float | None = None  # wall-clock budget; stops at whichever of steps/minutes comes first
+    seed: int = 0
+    style_source: Literal["self", "same-class", "other"] = "self"  # style image in step 1 (paper: self)
+    log_every: int = 25
+    eval_every: int = 250
+    grid_every: int = 500
+    ckpt_every: int = 250
+    keep_every: int = 0  # also keep checkpoints/step-N.pt every N steps (0 = only last.pt)
+    eval_samples: int = 1000  # cross-content samples per content-accuracy measurement
+    judge_epochs: int = 15
+    threads: int | None = None  # torch CPU threads; None = torch's default
+    channels_last: bool = True
+    precision: Literal["auto", "fp32", "bf16"] = "auto"  # auto: bf16 autocast on CUDA, fp32 elsewhere
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str = "custom"
+    description: str = ""
+    data: DataConfig = field(default_factory=DataConfig)
+    glyph: GlyphConfig = field(default_factory=GlyphConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+
+RECIPE_DIR = Path(__file__).parent / "recipes"
+
+
+# --- validation ---------------------------------------------------------------------------
+
+
+def _type_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    if origin is Literal:
+        return " | ".join(repr(a) for a in typing.get_args(tp))
+    if origin in (Union, types.UnionType):
+        return " or ".join(_type_name(a) for a in typing.get_args(tp))
+    if origin is tuple:
+        return "[" + ", ".join(_type_name(a) for a in typing.get_args(tp)) + "]"
+    return "null" if tp is type(None) else getattr(tp, "__name__", str(tp))
+
+
+def _coerce(value: Any, tp: Any, key: str) -> Any:
+    """`value` as type `tp`, or RecipeError naming `key`. Ints are accepted where floats are."""
+    origin = typing.get_origin(tp)
+    if origin in (Union, types.UnionType):
+        for option in typing.get_args(tp):
+            try:
+                return _coerce(value, option, key)
+            except RecipeError:
+                continue
+    elif origin is Literal:
+        if value in typing.get_args(tp):
+            return value
+    elif origin is tuple:
+        if isinstance(value, str) and "x" in value.lower():  # "32x128" for sizes
+            value = value.lower().split("x")
+        if isinstance(value, (list, tuple)) and len(value) == len(typing.get_args(tp)):
+            return tuple(_coerce(v, t, key) for v, t in zip(value, typing.get_args(tp), strict=True))
+    elif tp is type(None):
+        if value is None:
+            return None
+    elif tp is bool:
+        if isinstance(value, bool):
+            return value
+    elif tp is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            return int(value)
+    elif tp is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    elif tp is str:
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return str(value)
+    elif dataclasses.is_dataclass(tp):
+        if isinstance(value, dict):
+            return _build(tp, value, key + ".")
+    raise RecipeError(f"recipe key {key} must be {_type_name(tp)}, not {value!r}")
+
+
+def _build(cls: type, values: dict[str, Any], prefix: str = "") -> Any:
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    kwargs = {}
+    for key, value in values.items():
+        if key not in names:
+            close = difflib.get_close_matches(str(key), names, n=1)
+            hint = f" (did you mean {prefix}{close[0]}?)" if close else f"; known keys: {', '.join(names)}"
+            raise RecipeError(f"unknown recipe key {prefix}{key}{hint}")
+        kwargs[key] = _coerce(value, hints[key], prefix + key)
+    return cls(**kwargs)
+
+
+def recipe_from_dict(values: dict[str, Any]) -> Recipe:
+    if not isinstance(values, dict):
+        raise RecipeError("a recipe must be a mapping of sections (data, glyph, model, loss, optim, train)")
+    recipe = _build(Recipe, values)
+    _check_ranges(recipe)
+    return recipe
+
+
+def _check_ranges(r: Recipe) -> None:
+    checks = [
+        (all(4 <= s <= 1024 for s in r.data.size), "data.size must be between 4 and 1024"),
+        (0.0 < r.data.val_fraction < 1.0, "data.val_fraction must be between 0 and 1"),
+        (r.model.width >= 1 and r.model.style_dim >= 1 and r.model.style_grid >= 1, "model sizes must be positive"),
+        (r.train.batch_size >= 2, "train.batch_size must be at least 2"),
+        (r.train.max_steps >= 1, "train.max_steps must be at least 1"),
+        (r.train.minutes is None or r.train.minutes > 0, "train.minutes must be positive"),
+        (min(r.optim.lr_g, r.optim.lr_d) > 0, "learning rates must be positive"),
+        (r.train.eval_samples >= 1, "train.eval_samples must be at least 1"),
+        (min(r.train.log_every, r.train.eval_every, r.train.grid_every, r.train.ckpt_every) >= 1,
+         "train.*_every must be at least 1"),
+    ]
+    for ok, message in checks:
+        if not ok:
+            raise RecipeError(message)
+
+
+def recipe_to_dict(recipe: Recipe) -> dict[str, Any]:
+    """Plain data (lists, not tuples) for YAML, JSON and checkpoints."""
+
+    def plain(v: Any) -> Any:
+        if isinstance(v, tuple):
+            return [plain(x) for x in v]
+        if isinstance(v, dict):
+            return {k: plain(x) for k, x in v.items()}
+        return v
+
+    return plain(dataclasses.asdict(recipe))
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """`model.channels=64` → (["model", "channels"], 64); the value is read as YAML."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise RecipeError(f"override {text!r} is not KEY=VALUE (e.g. train.max_steps=200)")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError:
+        value = raw
+    return key.strip().split("."), value
+
+
+def apply_overrides(values: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in values.items()}
+    for text in overrides:
+        path, value = parse_override(text)
+        node = out
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise RecipeError(f"override {text!r}: {part} is not a section")
+        node[path[-1]] = value
+    return out
+
+
+def recipe_names() -> list[str]:
+    return sorted(p.stem for p in RECIPE_DIR.glob("*.yaml"))
+
+
+def read_recipe_file(name_or_path: str | Path) -> dict[str, Any]:
+    """A built-in recipe by name (`digits`), or a YAML file."""
+    path = Path(name_or_path)
+    if not path.suffix and (RECIPE_DIR / f"{name_or_path}.yaml").is_file():
+        path = RECIPE_DIR / f"{name_or_path}.yaml"
+    if not path.is_file():
+        raise RecipeError(f"no recipe {name_or_path!r}: give a file or one of {', '.join(recipe_names())}")
+    try:
+        values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise RecipeError(f"recipe {path} is not valid YAML ({str(exc).splitlines()[0]})") from None
+    if not isinstance(values, dict):
+        raise RecipeError(f"recipe {path} must be a mapping of sections")
+    values.setdefault("name", path.stem)
+    return values
+
+
+def load_recipe(name_or_path: str | Path = "digits", overrides: list[str] | None = None) -> Recipe:
+    values = apply_overrides(read_recipe_file(name_or_path), overrides or [])
+    try:
+        return recipe_from_dict(values)
+    except RecipeError as exc:
+        raise RecipeError(f"{exc} (in recipe {name_or_path})") from None

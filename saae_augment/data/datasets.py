@@ -1,0 +1,79 @@
+"""Labeled images as tensors, the train/validation split, and the content glyph bank.
+
+Training samples its batches by index from tensors held in memory (the sets SAAE learns from
+are small by nature); the split is stratified and seeded so every run of a recipe sees the
+same held-out styles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from saae_augment.data.fonts import Font
+from saae_augment.data.glyphs import render_glyphs
+from saae_augment.data.load import LabeledImages
+from saae_augment.seeding import derive_seed
+
+
+def to_tensor(images: Sequence[np.ndarray] | np.ndarray) -> torch.Tensor:
+    """uint8 N×H×W or N×H×W×C → float N×C×H×W in [0, 1]."""
+    arr = np.stack(images) if not isinstance(images, np.ndarray) else images
+    if arr.ndim == 3:
+        arr = arr[:, None]
+    else:
+        arr = arr.transpose(0, 3, 1, 2)
+    return torch.from_numpy(np.ascontiguousarray(arr)).float().div_(255.0)
+
+
+def to_uint8(batch: torch.Tensor) -> np.ndarray:
+    """float N×C×H×W in [0, 1] → uint8 N×H×W (grey) or N×H×W×3."""
+    arr = (batch.detach().float().clamp(0, 1) * 255.0).round().to(torch.uint8).cpu().numpy()
+    return arr[:, 0] if arr.shape[1] == 1 else arr.transpose(0, 2, 3, 1)
+
+
+def stratified_split(labels: Sequence[str], val_fraction: float, seed: int) -> tuple[list[int], list[int]]:
+    """Per class, `val_fraction` of the samples (rounded, at least 1 where a class has ≥ 2) to val."""
+    rng = np.random.default_rng(derive_seed(seed, "split"))
+    by_class: dict[str, list[int]] = {}
+    for i, label in enumerate(labels):
+        by_class.setdefault(label, []).append(i)
+    train, val = [], []
+    for label in sorted(by_class):
+        idx = np.array(by_class[label])
+        rng.shuffle(idx)
+        n_val = 0 if len(idx) < 2 else max(1, round(len(idx) * val_fraction))
+        val.extend(idx[:n_val].tolist())
+        train.extend(idx[n_val:].tolist())
+    return sorted(train), sorted(val)
+
+
+@dataclass
+class LabeledTensors:
+    images: torch.Tensor  # N×C×H×W float
+    targets: torch.Tensor  # N long, index into classes
+    sources: list[str]
+
+    def __len__(self) -> int:
+        return len(self.targets)
+
+
+def tensors_for(data: LabeledImages, classes: Sequence[str], indices: Sequence[int]) -> LabeledTensors:
+    index = {c: i for i, c in enumerate(classes)}
+    return LabeledTensors(
+        images=to_tensor([data.images[i] for i in indices]),
+        targets=torch.tensor([index[data.labels[i]] for i in indices], dtype=torch.long),
+        sources=[data.sources[i] for i in indices],
+    )
+
+
+def glyph_bank(
+    classes: Sequence[str], font: str | Font | None, size: tuple[int, int], channels: int, invert: bool
+) -> torch.Tensor:
+    """One rendered glyph per class, k×C×H×W: the content input for "write class c"."""
+    glyphs, _ = render_glyphs(list(classes), font, size, invert=invert, on_missing="error")
+    bank = to_tensor([g.image for g in glyphs])
+    return bank.repeat(1, channels, 1, 1) if channels > 1 else bank

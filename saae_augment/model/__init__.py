@@ -1,0 +1,1 @@
+"""The SAAE's networks, each importable alone and built from a `ModelConfig`."""

@@ -1,0 +1,29 @@
+"""The (k+1)-class discriminator: k real classes plus "fake" (index k).
+
+Asking D for the class, not only real/fake, is what pushes G to write the *requested* content;
+`binary` keeps the single real/fake output for the paper's ablation.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from saae_augment.model.blocks import LEAK, conv_bn_lrelu
+
+
+class Discriminator(nn.Module):
+    def __init__(self, in_channels: int, size: tuple[int, int], n_outputs: int, width: int, hidden: int):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(in_channels, width, 3, padding=1),
+            nn.LeakyReLU(LEAK, inplace=True),
+            nn.MaxPool2d(2),
+            conv_bn_lrelu(width, 2 * width),
+            conv_bn_lrelu(2 * width, 2 * width),
+        )
+        flat = 2 * width * (size[0] // 2) * (size[1] // 2)
+        self.head = nn.Sequential(nn.Linear(flat, hidden), nn.LeakyReLU(LEAK, inplace=True), nn.Linear(hidden, n_outputs))
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(image).flatten(1))

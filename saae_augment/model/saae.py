@@ -1,0 +1,49 @@
+"""The generator G(content glyph, style image) and `build_model(cfg)`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from saae_augment.config import ModelConfig
+from saae_augment.model.decoder import Decoder
+from saae_augment.model.discriminator import Discriminator
+from saae_augment.model.encoders import ContentEncoder, StyleEncoder, StyleToMap
+
+
+class Generator(nn.Module):
+    def __init__(self, cfg: ModelConfig, channels: int):
+        super().__init__()
+        w = cfg.width
+        self.content = ContentEncoder(channels, w)
+        self.style = StyleEncoder(channels, w, cfg.style_dim, cfg.style_grid)
+        self.style_map = StyleToMap(cfg.style_dim, w, cfg.style_grid)
+        self.decoder = Decoder(w, channels)
+
+    def encode_style(self, style_image: torch.Tensor) -> torch.Tensor:
+        return self.style(style_image)
+
+    def decode(self, glyph: torch.Tensor, style_vector: torch.Tensor) -> torch.Tensor:
+        """Write `glyph` in the style `style_vector` (separate, so styles can be mixed or reused)."""
+        content_map = self.content(glyph)
+        return self.decoder(content_map, self.style_map(style_vector, content_map.shape[-2:]))
+
+    def forward(self, glyph: torch.Tensor, style_image: torch.Tensor) -> torch.Tensor:
+        return self.decode(glyph, self.encode_style(style_image))
+
+
+@dataclass
+class SAAE:
+    generator: Generator
+    discriminator: Discriminator
+
+
+def build_model(cfg: ModelConfig, channels: int, size: tuple[int, int], n_classes: int) -> SAAE:
+    """G and D for `n_classes` classes of `channels`-channel images of `size` (H, W)."""
+    n_out = n_classes + 1 if cfg.disc == "kplus1" else 1
+    return SAAE(
+        generator=Generator(cfg, channels),
+        discriminator=Discriminator(channels, size, n_out, cfg.disc_channels, cfg.disc_hidden),
+    )

@@ -1,0 +1,1 @@
+"""Training the SAAE: pure losses, the three steps, the judge, checkpoints and the run loop."""

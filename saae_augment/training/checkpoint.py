@@ -1,0 +1,77 @@
+"""Checkpoints: one plain dict of tensors and plain data, never a pickled object.
+
+Loading uses `torch.load(weights_only=True)`, which refuses any pickled class or function, so
+opening a checkpoint from someone else cannot run code; the networks are rebuilt from the
+recorded config. A wrong format version or a broken file is one clear line, not a traceback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from saae_augment.errors import SaaeError
+
+FORMAT_VERSION = 1
+REQUIRED_KEYS = ("format_version", "package_version", "recipe", "classes", "glyph", "state", "step")
+
+
+class CheckpointError(SaaeError):
+    """A checkpoint that cannot be used: missing, not ours, unsafe, or from another format."""
+
+
+def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
+    """Atomic: a crash while saving leaves the previous checkpoint intact."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(payload, tmp)
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def resolve_checkpoint_path(ckpt: str | Path) -> Path:
+    """A run folder (→ checkpoints/last.pt) or a checkpoint file."""
+    p = Path(ckpt)
+    if p.is_dir():
+        p = p / "checkpoints" / "last.pt"
+    if not p.is_file():
+        raise CheckpointError(f"no checkpoint at {p}; give a run folder (with checkpoints/last.pt) or a .pt file")
+    return p
+
+
+def load_checkpoint(ckpt: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+    path = resolve_checkpoint_path(ckpt)
+    try:
+        payload = torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as exc:
+        globals_ = [line.strip() for line in str(exc).splitlines() if "GLOBAL" in line]
+        if globals_:
+            raise CheckpointError(
+                f"refused to load {path}: it holds pickled Python objects, not only tensors and plain data "
+                f"({globals_[0][:160]}); only load checkpoints written by saae-augment"
+            ) from None
+        raise CheckpointError(f"{path} is not a readable checkpoint (not a torch file of tensors and plain data)") from None
+    except (RuntimeError, EOFError, OSError, ValueError) as exc:
+        raise CheckpointError(f"{path} is not a readable checkpoint ({str(exc).splitlines()[0][:160]})") from None
+    if not isinstance(payload, dict) or any(k not in payload for k in REQUIRED_KEYS):
+        raise CheckpointError(f"{path} is not a saae-augment checkpoint (missing keys)")
+    if payload["format_version"] != FORMAT_VERSION:
+        raise CheckpointError(
+            f"{path} has checkpoint format {payload['format_version']}, this saae-augment reads format "
+            f"{FORMAT_VERSION}; use the saae-augment version that wrote it ({payload.get('package_version')})"
+        )
+    return payload
+
+
+def file_sha256(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(resolve_checkpoint_path(path), "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

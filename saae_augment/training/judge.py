@@ -1,0 +1,81 @@
+"""The judge: a classifier trained on the real training split only, used to *measure* the SAAE.
+
+Its readings give the two numbers that tell whether style transfer works: content accuracy
+(generated images read as the class they were asked to be) and copy rate (read as the class of
+the style image, i.e. the decoder copied its style input instead of writing the content).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from saae_augment.data.datasets import LabeledTensors
+from saae_augment.model.classifier import CharClassifier
+from saae_augment.seeding import derive_seed, torch_generator
+
+
+def jitter(images: torch.Tensor, generator: torch.Generator, strength: float = 1.0) -> torch.Tensor:
+    """Small random affine warps (shift, rotation, scale, shear), borders extended: the judge must
+    read a character, not memorise pixel positions of a few hundred real images."""
+    n = images.shape[0]
+    u = torch.rand(n, 5, generator=generator) * 2 - 1
+    angle = u[:, 0] * math.radians(10) * strength
+    scale = 1 + u[:, 1] * 0.1 * strength
+    shear = u[:, 2] * 0.15 * strength
+    tx, ty = u[:, 3] * 0.12 * strength, u[:, 4] * 0.12 * strength
+    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
+    theta = torch.stack(
+        [torch.stack([cos, -sin + shear, tx], 1), torch.stack([sin, cos, ty], 1)], 1
+    ).to(images.device, images.dtype)
+    grid = F.affine_grid(theta, list(images.shape), align_corners=False)
+    return F.grid_sample(images, grid, mode="bilinear", padding_mode="border", align_corners=False)
+
+
+def train_classifier(
+    train: LabeledTensors,
+    n_classes: int,
+    epochs: int,
+    seed: int,
+    device: torch.device,
+    batch_size: int = 64,
+    augment: bool = True,
+) -> CharClassifier:
+    """Adam, cross-entropy, jittered batches; everything random derives from `seed`."""
+    torch.manual_seed(derive_seed(seed, "judge-init"))
+    size = tuple(train.images.shape[-2:])
+    model = CharClassifier(train.images.shape[1], size, n_classes).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=2e-3)
+    steps_per_epoch = max(1, math.ceil(len(train) / batch_size))
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=epochs * steps_per_epoch)
+    images, targets = train.images.to(device), train.targets.to(device)
+    model.train()
+    for epoch in range(epochs):
+        g = torch_generator(seed, "judge-epoch", epoch)
+        order = torch.randperm(len(train), generator=g).to(device)
+        for start in range(0, len(train), batch_size):
+            idx = order[start : start + batch_size]
+            if len(idx) < 2:
+                continue
+            x = jitter(images[idx], g) if augment else images[idx]
+            loss = F.cross_entropy(model(x), targets[idx])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+    model.eval()
+    return model
+
+
+@torch.no_grad()
+def predict(model: torch.nn.Module, images: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
+    model.eval()
+    return torch.cat([model(images[i : i + batch_size]).argmax(1) for i in range(0, len(images), batch_size)])
+
+
+def accuracy(model: torch.nn.Module, data: LabeledTensors, device: torch.device) -> float:
+    if len(data) == 0:
+        return float("nan")
+    return (predict(model, data.images.to(device)).cpu() == data.targets).float().mean().item()

@@ -1,0 +1,95 @@
+"""The three SAAE steps of one iteration, on one batch.
+
+(1) reconstruction: G(glyph(y), s) ≈ x, where s is x itself (the paper) or another image;
+(2) discriminator: real x → its class y, G(glyph(y'), x) → fake;
+(3) generator: D must read G(glyph(y'), x) as y' (cross content, y' ≠ y), plus reconstruction.
+
+Steps 2 and 3 share one generator forward pass: step 2 updates only D, so G's output and graph
+are still exactly those step 3 needs.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from saae_augment.config import LossConfig
+from saae_augment.training.losses import discriminator_loss, generator_adversarial_loss, reconstruction
+
+
+@dataclass
+class Batch:
+    real: torch.Tensor  # x, B×C×H×W
+    targets: torch.Tensor  # y
+    glyph_own: torch.Tensor  # glyph(y)
+    style_rec: torch.Tensor  # the style image of step 1 (x itself, or another sample)
+    glyph_cross: torch.Tensor  # glyph(y'), y' ≠ y
+    cross_targets: torch.Tensor  # y'
+
+
+def reconstruction_step(
+    G: nn.Module, opt_g: torch.optim.Optimizer, b: Batch, loss: LossConfig, autocast: AbstractContextManager
+) -> dict[str, float]:
+    opt_g.zero_grad(set_to_none=True)
+    with autocast:
+        out = G(b.glyph_own, b.style_rec)
+        rec = reconstruction(loss.rec, out, b.real)
+    (loss.w_rec * rec).backward()
+    opt_g.step()
+    return {"rec": rec.item()}
+
+
+def adversarial_steps(
+    G: nn.Module,
+    D: nn.Module,
+    opt_g: torch.optim.Optimizer,
+    opt_d: torch.optim.Optimizer,
+    b: Batch,
+    loss: LossConfig,
+    autocast: AbstractContextManager,
+) -> dict[str, float]:
+    n = b.real.shape[0]
+    with autocast:
+        if loss.w_rec_g > 0:
+            out = G(torch.cat([b.glyph_cross, b.glyph_own]), torch.cat([b.real, b.style_rec]))
+            fake, rec_out = out[:n], out[n:]
+        else:
+            fake, rec_out = G(b.glyph_cross, b.real), None
+
+    # (2) discriminator
+    opt_d.zero_grad(set_to_none=True)
+    with autocast:
+        logits = D(torch.cat([b.real, fake.detach()]))
+        d_loss = discriminator_loss(logits[:n], b.targets, logits[n:])
+    d_loss.backward()
+    opt_d.step()
+    with torch.no_grad():
+        if logits.shape[1] > 1:
+            d_real_acc = (logits[:n].argmax(1) == b.targets).float().mean().item()
+            d_fake_acc = (logits[n:].argmax(1) == logits.shape[1] - 1).float().mean().item()
+        else:
+            d_real_acc = (logits[:n] > 0).float().mean().item()
+            d_fake_acc = (logits[n:] <= 0).float().mean().item()
+
+    # (3) generator
+    opt_g.zero_grad(set_to_none=True)
+    D.requires_grad_(False)
+    try:
+        with autocast:
+            fake_logits = D(torch.cat([b.real, fake]))[n:]
+            adv = generator_adversarial_loss(fake_logits, b.cross_targets)
+            total = loss.w_adv * adv
+            rec = reconstruction(loss.rec, rec_out, b.real) if rec_out is not None else None
+            if rec is not None:
+                total = total + loss.w_rec_g * rec
+        total.backward()
+    finally:
+        D.requires_grad_(True)
+    opt_g.step()
+    out = {"d": d_loss.item(), "g_adv": adv.item(), "d_real_acc": d_real_acc, "d_fake_acc": d_fake_acc}
+    if rec is not None:
+        out["g_rec"] = rec.item()
+    return out

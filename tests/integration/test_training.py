@@ -1,0 +1,150 @@
+"""Training runs on tiny recipes: run folder contents, resume determinism, checkpoint safety."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+
+from saae_augment.errors import SaaeError
+from saae_augment.training import loop as loop_module
+from saae_augment.training.checkpoint import CheckpointError, load_checkpoint
+from saae_augment.training.loop import TrainingError, train
+
+FAST = ["train.max_steps=12", "train.ckpt_every=4", "train.eval_every=6", "train.grid_every=6", "train.log_every=3"]
+
+
+def test_smoke_run_on_a_labels_csv_folder_writes_the_run_folder(glyph_folder, tmp_path):
+    run = tmp_path / "R"
+    result = train(glyph_folder, "smoke", out=run)
+    assert result.status == "completed" and result.step == 20
+    config = yaml.safe_load((run / "config.yaml").read_text())
+    assert config["name"] == "smoke" and config["train"]["max_steps"] == 20
+    records = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    train_recs = [r for r in records if r["kind"] == "train"]
+    evals = [r for r in records if r["kind"] == "eval"]
+    assert [r["step"] for r in train_recs] == [5, 10, 15, 20]
+    assert all({"rec", "d", "g_adv", "it_s"} <= set(r) for r in train_recs)
+    assert evals and all(0.0 <= r["content_acc"] <= 1.0 and 0.0 <= r["copy_rate"] <= 1.0 for r in evals)
+    assert sorted(p.name for p in (run / "grids").iterdir()) == ["step-000010.png", "step-000020.png"]
+    assert (run / "checkpoints" / "last.pt").is_file()
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["status"] == "completed" and summary["classes"] == list("0123456789")
+    assert len(summary["checkpoint_sha256"]) == 64
+
+
+def test_a_second_run_into_the_same_folder_is_refused(glyph_folder, tmp_path):
+    run = tmp_path / "R"
+    train(glyph_folder, "smoke", ["train.max_steps=2"], out=run)
+    with pytest.raises(SaaeError, match="already holds a training run"):
+        train(glyph_folder, "smoke", ["train.max_steps=2"], out=run)
+
+
+def _weights(run: Path) -> dict[str, torch.Tensor]:
+    payload = load_checkpoint(run)
+    return {**{f"G.{k}": v for k, v in payload["state"]["generator"].items()},
+            **{f"D.{k}": v for k, v in payload["state"]["discriminator"].items()}}
+
+
+def test_interrupt_and_resume_ends_with_the_same_weights(glyph_folder, tmp_path):
+    straight = train(glyph_folder, "smoke", FAST, out=tmp_path / "straight")
+    assert straight.step == 12
+
+    stop_after = {"step": 5}
+    state = {"step": 0}
+
+    def on_event(kind, payload):
+        if kind == "progress":
+            state["step"] = payload["step"]
+
+    first = train(glyph_folder, "smoke", FAST, out=tmp_path / "cut", on_event=on_event,
+                  should_stop=lambda: state["step"] >= stop_after["step"])
+    assert first.status == "interrupted" and first.step == 5
+    resumed = train(resume=tmp_path / "cut")
+    assert resumed.status == "completed" and resumed.step == 12
+
+    a, b = _weights(tmp_path / "straight"), _weights(tmp_path / "cut")
+    assert a.keys() == b.keys()
+    different = [k for k in a if not torch.equal(a[k], b[k])]
+    assert different == []
+    steps = [json.loads(x)["step"] for x in (tmp_path / "cut" / "metrics.jsonl").read_text().splitlines()
+             if json.loads(x)["kind"] == "train"]
+    assert steps == sorted(steps) and steps[-1] == 12
+
+
+def test_resume_may_extend_the_budget_but_not_change_the_model(glyph_folder, tmp_path):
+    train(glyph_folder, "smoke", ["train.max_steps=4"], out=tmp_path / "r")
+    longer = train(resume=tmp_path / "r", overrides=["train.max_steps=6"])
+    assert longer.step == 6
+    with pytest.raises(SaaeError, match="only step/time/thread budgets"):
+        train(resume=tmp_path / "r", overrides=["model.channels=64"])
+
+
+def test_binary_discriminator_trains(glyph_folder, tmp_path):
+    result = train(glyph_folder, "smoke", ["model.disc=binary", "train.max_steps=6"], out=tmp_path / "b")
+    assert result.status == "completed" and "content_acc" in result.summary
+    payload = load_checkpoint(tmp_path / "b")
+    assert payload["state"]["discriminator"]["head.2.weight"].shape[0] == 1
+
+
+def test_nan_loss_stops_with_a_clear_message_and_keeps_the_last_good_checkpoint(glyph_folder, tmp_path, monkeypatch):
+    real_step = loop_module.reconstruction_step
+    calls = {"n": 0}
+
+    def flaky(*args, **kwargs):
+        calls["n"] += 1
+        out = real_step(*args, **kwargs)
+        return {"rec": float("nan")} if calls["n"] == 7 else out
+
+    monkeypatch.setattr(loop_module, "reconstruction_step", flaky)
+    with pytest.raises(TrainingError, match="NaN/inf at step 7"):
+        train(glyph_folder, "smoke", FAST, out=tmp_path / "nan")
+    payload = load_checkpoint(tmp_path / "nan")
+    assert payload["step"] == 4
+    assert json.loads((tmp_path / "nan" / "summary.json").read_text())["status"] == "failed"
+
+
+class Payload:
+    def __reduce__(self):
+        return (os.system, ("touch pwned-by-checkpoint",))
+
+
+def test_a_checkpoint_holding_a_pickled_object_is_refused(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    bad = tmp_path / "evil.pt"
+    torch.save({"format_version": 1, "package_version": "0", "recipe": {}, "classes": [], "glyph": {},
+                "state": {}, "step": 0, "extra": Payload()}, bad)
+    with pytest.raises(CheckpointError, match="refused to load .*pickled Python objects"):
+        load_checkpoint(bad)
+    assert not (tmp_path / "pwned-by-checkpoint").exists()
+
+
+def test_other_format_versions_and_foreign_files_are_refused(glyph_folder, tmp_path):
+    train(glyph_folder, "smoke", ["train.max_steps=2"], out=tmp_path / "r")
+    payload = load_checkpoint(tmp_path / "r")
+    payload["format_version"] = 99
+    torch.save(payload, tmp_path / "v99.pt")
+    with pytest.raises(CheckpointError, match="format 99"):
+        load_checkpoint(tmp_path / "v99.pt")
+    torch.save({"weights": torch.zeros(3)}, tmp_path / "foreign.pt")
+    with pytest.raises(CheckpointError, match="not a saae-augment checkpoint"):
+        load_checkpoint(tmp_path / "foreign.pt")
+    (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="not a readable checkpoint"):
+        load_checkpoint(tmp_path / "junk.pt")
+    with pytest.raises(CheckpointError, match="no checkpoint"):
+        load_checkpoint(tmp_path / "nothing-here")
+
+
+def test_resume_on_a_data_set_with_other_classes_is_refused(glyph_folder, tmp_path):
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(glyph_folder, data)
+    train(data, "smoke", ["train.max_steps=2"], out=tmp_path / "r")
+    lines = (data / "labels.csv").read_text().splitlines()
+    (data / "labels.csv").write_text("\n".join(line.replace(",9", ",Z") for line in lines) + "\n")
+    with pytest.raises(CheckpointError, match="trained on classes"):
+        train(resume=tmp_path / "r", overrides=["train.max_steps=4"])
