@@ -60,7 +60,7 @@ def main() -> None:
     glyphs = torch.rand(k, 1, s, s, generator=g).to(device)
     cross = (y + 1) % k
     batch = Batch(real, y.to(device), glyphs[y.to(device)], real, glyphs[cross.to(device)], cross.to(device))
-    autocast = (torch.autocast(device.type, dtype=torch.bfloat16) if args.bf16 else contextlib.nullcontext())
+    autocast = torch.autocast(device.type, dtype=torch.bfloat16) if args.bf16 else contextlib.nullcontext()
     setups = {arch: make(arch, s, k, device, channels_last=True) for arch in ("paper", "fast")}
     for arch in setups:  # warm-up
         run_steps(setups[arch], batch, 3, autocast)
@@ -68,8 +68,10 @@ def main() -> None:
     for _ in range(args.rounds):
         for arch in setups:
             results[arch].append(run_steps(setups[arch], batch, args.steps, autocast))
-    print(f"device {device}, threads {torch.get_num_threads()}, batch {b}, {s}x{s}, "
-          f"{'bf16' if args.bf16 else 'fp32'}, {args.rounds} rounds x {args.steps} steps")
+    print(
+        f"device {device}, threads {torch.get_num_threads()}, batch {b}, {s}x{s}, "
+        f"{'bf16' if args.bf16 else 'fp32'}, {args.rounds} rounds x {args.steps} steps"
+    )
     med = {arch: statistics.median(v) for arch, v in results.items()}
     for arch, v in results.items():
         params = sum(p.numel() for p in setups[arch][1].parameters())

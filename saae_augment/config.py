@@ -82,7 +82,9 @@ class TrainConfig:
     max_steps: int = 1500
     minutes: float | None = None  # wall-clock budget; stops at whichever of steps/minutes comes first
     seed: int = 0
-    style_source: Literal["self", "same-class", "other"] = "self"  # style image in step 1 (paper: self)
+    # The style image of step 1: the target itself (the paper), an augmented copy of it, another
+    # image of the same class, or any other training image.
+    style_source: Literal["self", "augmented", "same-class", "other"] = "self"
     log_every: int = 25
     eval_every: int = 250
     grid_every: int = 500
@@ -195,8 +197,10 @@ def _check_ranges(r: Recipe) -> None:
         (r.train.minutes is None or r.train.minutes > 0, "train.minutes must be positive"),
         (min(r.optim.lr_g, r.optim.lr_d) > 0, "learning rates must be positive"),
         (r.train.eval_samples >= 1, "train.eval_samples must be at least 1"),
-        (min(r.train.log_every, r.train.eval_every, r.train.grid_every, r.train.ckpt_every) >= 1,
-         "train.*_every must be at least 1"),
+        (
+            min(r.train.log_every, r.train.eval_every, r.train.grid_every, r.train.ckpt_every) >= 1,
+            "train.*_every must be at least 1",
+        ),
     ]
     for ok, message in checks:
         if not ok:

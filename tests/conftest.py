@@ -111,13 +111,7 @@ def bad_csv_folder(tmp_path: Path) -> Path:
     save_png(tmp_path / "outside.png", digit_image(2))
     save_png(root / "letter.png", digit_image(3))
     (root / "labels.csv").write_text(
-        "path,label\n"
-        "good0.png,0\n"
-        "good1.png,1\n"
-        "trunc.png,2\n"
-        "missing.png,3\n"
-        "../outside.png,4\n"
-        "letter.png,7x\n"
+        "path,label\ngood0.png,0\ngood1.png,1\ntrunc.png,2\nmissing.png,3\n../outside.png,4\nletter.png,7x\n"
     )
     return root
 

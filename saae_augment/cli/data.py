@@ -72,7 +72,9 @@ def _print(s: dict) -> None:
     for kind, n in s["problem_counts"].items():
         out.print(f"  {kind} ×{n:,} ({PROBLEM_KINDS.get(kind, kind)})")
     if s["outside_charset"]:
-        out.print("  characters outside the charset: " + ", ".join(f"{c!r} ×{n:,}" for c, n in s["outside_charset"].items()))
+        out.print(
+            "  characters outside the charset: " + ", ".join(f"{c!r} ×{n:,}" for c, n in s["outside_charset"].items())
+        )
     for p in s["problems"][:MAX_PROBLEM_LINES]:
         out.print(f"  {p['source']}: {p['detail']}", markup=False)
     if len(s["problems"]) > MAX_PROBLEM_LINES:
@@ -83,7 +85,9 @@ def _print(s: dict) -> None:
 @user_errors
 def inspect(
     spec: Annotated[str, typer.Argument(help="digits, a folder, or FORMAT:PATH (csv, txt, folders, idx, lmdb).")],
-    charset: Annotated[str | None, typer.Option(help=f"Named charset to check labels against: {', '.join(CHARSETS)}.")] = None,
+    charset: Annotated[
+        str | None, typer.Option(help=f"Named charset to check labels against: {', '.join(CHARSETS)}.")
+    ] = None,
     chars: Annotated[str | None, typer.Option(help="Literal charset to check labels against.")] = None,
     chars_file: Annotated[Path | None, typer.Option(help="File of allowed characters.")] = None,
     strict: Annotated[bool, typer.Option(help="Exit non-zero if any problem is found.")] = False,

@@ -22,9 +22,7 @@ def render(
     ] = None,
     chars: Annotated[str | None, typer.Option(help="Literal characters, one glyph each.")] = None,
     chars_file: Annotated[Path | None, typer.Option(help="File of characters (UTF-8), one glyph each.")] = None,
-    text: Annotated[
-        list[str] | None, typer.Option(help="A whole line to render, e.g. 京A12345 (repeatable).")
-    ] = None,
+    text: Annotated[list[str] | None, typer.Option(help="A whole line to render, e.g. 京A12345 (repeatable).")] = None,
     texts_file: Annotated[Path | None, typer.Option(help="File with one text line per line (UTF-8).")] = None,
     font: Annotated[
         str | None, typer.Option(help="Font file, folder of fonts, or installed family name. Default: DejaVu Sans.")

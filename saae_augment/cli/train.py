@@ -13,14 +13,25 @@ from saae_augment.config import recipe_names
 
 
 def _overrides(
-    sets: list[str] | None, max_steps: int | None, minutes: float | None, batch_size: int | None,
-    seed: int | None, threads: int | None, disc: str | None, arch: str | None,
+    sets: list[str] | None,
+    max_steps: int | None,
+    minutes: float | None,
+    batch_size: int | None,
+    seed: int | None,
+    threads: int | None,
+    disc: str | None,
+    arch: str | None,
 ) -> list[str]:
     """Flags are shorthands for recipe keys, so config.yaml records what was really used."""
     result = list(sets or [])
     for key, value in [
-        ("train.max_steps", max_steps), ("train.minutes", minutes), ("train.batch_size", batch_size),
-        ("train.seed", seed), ("train.threads", threads), ("model.disc", disc), ("model.arch", arch),
+        ("train.max_steps", max_steps),
+        ("train.minutes", minutes),
+        ("train.batch_size", batch_size),
+        ("train.seed", seed),
+        ("train.threads", threads),
+        ("model.disc", disc),
+        ("model.arch", arch),
     ]:
         if value is not None:
             result.append(f"{key}={value}")
@@ -44,9 +55,13 @@ def train(
     seed: Annotated[int | None, typer.Option(help="Seed; the same seed gives the same run.")] = None,
     device: Annotated[str, typer.Option(help="auto, cpu, cuda or mps.")] = "auto",
     threads: Annotated[int | None, typer.Option(min=1, help="CPU threads for torch.")] = None,
-    disc: Annotated[str | None, typer.Option(help="kplus1 (k classes + fake) or binary (the paper's ablation).")] = None,
+    disc: Annotated[
+        str | None, typer.Option(help="kplus1 (k classes + fake) or binary (the paper's ablation).")
+    ] = None,
     arch: Annotated[str | None, typer.Option(help="fast (default) or paper (64 channels, as published).")] = None,
-    resume: Annotated[Path | None, typer.Option(help="Continue the run in this folder from its last checkpoint.")] = None,
+    resume: Annotated[
+        Path | None, typer.Option(help="Continue the run in this folder from its last checkpoint.")
+    ] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Run folder (default runs/<date>-<recipe>).")] = None,
 ) -> None:
     """Train the SAAE (content encoder + style encoder + decoder, against a (k+1)-class discriminator)."""
@@ -54,8 +69,14 @@ def train(
 
     overrides = _overrides(set_, max_steps, minutes, batch_size, seed, threads, disc, arch)
     progress = Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        TimeRemainingColumn(), TextColumn("{task.fields[losses]}"), console=err, transient=True,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[losses]}"),
+        console=err,
+        transient=True,
         disable=not err.is_terminal,
     )
     task = None
@@ -87,7 +108,9 @@ def train(
         f"{s['status']} at step {s['step']} in {s['elapsed_s']:.0f} s: content accuracy {s['content_acc']:.1%}, "
         f"copy rate {s['copy_rate']:.1%} (judge on held-out real images: {s['judge_val_acc']:.1%})"
     )
-    out.print(f"run folder {result.run_dir}: grid {result.run_dir / s['grid']}, checkpoint {result.run_dir / s['checkpoint']}")
+    out.print(
+        f"run folder {result.run_dir}: grid {result.run_dir / s['grid']}, checkpoint {result.run_dir / s['checkpoint']}"
+    )
     if result.status == "interrupted":
         err.print(f"interrupted: checkpoint saved; continue with --resume {result.run_dir}")
         raise typer.Exit(130)

@@ -51,7 +51,8 @@ def read_digits(_: Path, report: LoadReport) -> list[RawSample]:
     images = np.round(bunch.images * (255.0 / 16.0)).astype(np.uint8)
     report.listed += len(images)
     return [
-        RawSample(f"digits#{i}", str(int(t)), (lambda a=img: a)) for i, (img, t) in enumerate(zip(images, bunch.target, strict=True))
+        RawSample(f"digits#{i}", str(int(t)), (lambda a=img: a))
+        for i, (img, t) in enumerate(zip(images, bunch.target, strict=True))
     ]
 
 
@@ -70,7 +71,9 @@ def _resolve_inside(root: Path, entry: LabelEntry, report: LoadReport) -> Path |
         return None
     p = Path(raw)
     if p.is_absolute() or re.match(r"^[A-Za-z]:[\\/]", raw):
-        report.problems.append(Problem("outside-dataset", entry.where, f"absolute path {raw!r}; paths must be relative to {root}"))
+        report.problems.append(
+            Problem("outside-dataset", entry.where, f"absolute path {raw!r}; paths must be relative to {root}")
+        )
         return None
     full = root / p
     try:
@@ -78,7 +81,9 @@ def _resolve_inside(root: Path, entry: LabelEntry, report: LoadReport) -> Path |
     except OSError:
         inside = False
     if not inside:
-        report.problems.append(Problem("outside-dataset", entry.where, f"path {raw!r} leads outside the data set folder {root}"))
+        report.problems.append(
+            Problem("outside-dataset", entry.where, f"path {raw!r} leads outside the data set folder {root}")
+        )
         return None
     if not full.is_file():
         report.problems.append(Problem("missing-file", entry.where, f"{raw} does not exist"))
@@ -86,7 +91,9 @@ def _resolve_inside(root: Path, entry: LabelEntry, report: LoadReport) -> Path |
     return full
 
 
-def _from_entries(root: Path, entries: list[LabelEntry], problems: list[Problem], report: LoadReport) -> list[RawSample]:
+def _from_entries(
+    root: Path, entries: list[LabelEntry], problems: list[Problem], report: LoadReport
+) -> list[RawSample]:
     report.problems.extend(problems)
     report.listed += len(problems)
     samples = []
@@ -212,9 +219,7 @@ def read_idx(path: Path, report: LoadReport) -> list[RawSample]:
     for img_file, lab_file in _idx_pairs(path):
         images, labels = _read_idx(img_file), _read_idx(lab_file)
         if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
-            raise DatasetError(
-                f"{img_file.name} ({images.shape}) and {lab_file.name} ({labels.shape}) do not match"
-            )
+            raise DatasetError(f"{img_file.name} ({images.shape}) and {lab_file.name} ({labels.shape}) do not match")
         mapping = _emnist_mapping(img_file)
         if mapping is not None:
             images = images.transpose(0, 2, 1)
@@ -222,7 +227,9 @@ def read_idx(path: Path, report: LoadReport) -> list[RawSample]:
             report.listed += 1
             name = f"{img_file.name}#{i}"
             if mapping is not None and (lab >= len(mapping) or mapping[lab] == "?"):
-                report.problems.append(Problem("bad-line", name, f"label index {lab} has no character in the EMNIST mapping"))
+                report.problems.append(
+                    Problem("bad-line", name, f"label index {lab} has no character in the EMNIST mapping")
+                )
                 continue
             label = mapping[lab] if mapping is not None else str(int(lab))
             samples.append(RawSample(name, label, (lambda a=im: a)))
@@ -247,7 +254,9 @@ def read_lmdb(path: Path, report: LoadReport) -> list[RawSample]:
     with env.begin() as txn:
         raw_n = txn.get(b"num-samples")
         if raw_n is None:
-            raise DatasetError(f"LMDB {folder} has no `num-samples` key (not the deep-text-recognition-benchmark layout)")
+            raise DatasetError(
+                f"LMDB {folder} has no `num-samples` key (not the deep-text-recognition-benchmark layout)"
+            )
         try:
             n = int(raw_n.decode())
         except ValueError:
@@ -324,7 +333,5 @@ def parse_spec(spec: str | Path) -> tuple[str, Path]:
         return fmt, path
     path = Path(text).expanduser()
     if not path.exists():
-        raise DatasetError(
-            f"data set {text} does not exist; give `digits`, a folder, or FORMAT:PATH ({FORMAT_HELP})"
-        )
+        raise DatasetError(f"data set {text} does not exist; give `digits`, a folder, or FORMAT:PATH ({FORMAT_HELP})")
     return detect_format(path), path

@@ -204,4 +204,3 @@ def write_glyph_set(
         },
     )
     return report
-

@@ -24,7 +24,9 @@ class CharClassifier(nn.Module):
             nn.MaxPool2d(2),
         )
         flat = 2 * width * (size[0] // 4) * (size[1] // 4)
-        self.head = nn.Sequential(nn.Dropout(0.3), nn.Linear(flat, 128), nn.ReLU(inplace=True), nn.Linear(128, n_classes))
+        self.head = nn.Sequential(
+            nn.Dropout(0.3), nn.Linear(flat, 128), nn.ReLU(inplace=True), nn.Linear(128, n_classes)
+        )
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(image).flatten(1))

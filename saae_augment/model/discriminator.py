@@ -23,7 +23,9 @@ class Discriminator(nn.Module):
             conv_bn_lrelu(2 * width, 2 * width),
         )
         flat = 2 * width * (size[0] // 2) * (size[1] // 2)
-        self.head = nn.Sequential(nn.Linear(flat, hidden), nn.LeakyReLU(LEAK, inplace=True), nn.Linear(hidden, n_outputs))
+        self.head = nn.Sequential(
+            nn.Linear(flat, hidden), nn.LeakyReLU(LEAK, inplace=True), nn.Linear(hidden, n_outputs)
+        )
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(image).flatten(1))

@@ -56,7 +56,9 @@ def load_checkpoint(ckpt: str | Path, map_location: str | torch.device = "cpu") 
                 f"refused to load {path}: it holds pickled Python objects, not only tensors and plain data "
                 f"({globals_[0][:160]}); only load checkpoints written by saae-augment"
             ) from None
-        raise CheckpointError(f"{path} is not a readable checkpoint (not a torch file of tensors and plain data)") from None
+        raise CheckpointError(
+            f"{path} is not a readable checkpoint (not a torch file of tensors and plain data)"
+        ) from None
     except (RuntimeError, EOFError, OSError, ValueError) as exc:
         raise CheckpointError(f"{path} is not a readable checkpoint ({str(exc).splitlines()[0][:160]})") from None
     if not isinstance(payload, dict) or any(k not in payload for k in REQUIRED_KEYS):

@@ -13,25 +13,9 @@ import torch
 import torch.nn.functional as F
 
 from saae_augment.data.datasets import LabeledTensors
+from saae_augment.data.warp import jitter
 from saae_augment.model.classifier import CharClassifier
 from saae_augment.seeding import derive_seed, torch_generator
-
-
-def jitter(images: torch.Tensor, generator: torch.Generator, strength: float = 1.0) -> torch.Tensor:
-    """Small random affine warps (shift, rotation, scale, shear), borders extended: the judge must
-    read a character, not memorise pixel positions of a few hundred real images."""
-    n = images.shape[0]
-    u = torch.rand(n, 5, generator=generator) * 2 - 1
-    angle = u[:, 0] * math.radians(10) * strength
-    scale = 1 + u[:, 1] * 0.1 * strength
-    shear = u[:, 2] * 0.15 * strength
-    tx, ty = u[:, 3] * 0.12 * strength, u[:, 4] * 0.12 * strength
-    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
-    theta = torch.stack(
-        [torch.stack([cos, -sin + shear, tx], 1), torch.stack([sin, cos, ty], 1)], 1
-    ).to(images.device, images.dtype)
-    grid = F.affine_grid(theta, list(images.shape), align_corners=False)
-    return F.grid_sample(images, grid, mode="bilinear", padding_mode="border", align_corners=False)
 
 
 def train_classifier(

@@ -25,6 +25,7 @@ from saae_augment.data.charsets import CHARSETS
 from saae_augment.data.datasets import LabeledTensors, glyph_bank, stratified_split, tensors_for
 from saae_augment.data.fonts import resolve_font
 from saae_augment.data.load import load_dataset
+from saae_augment.data.warp import jitter
 from saae_augment.errors import DatasetError, SaaeError, UsageError
 from saae_augment.model.classifier import CharClassifier
 from saae_augment.model.saae import build_model
@@ -113,7 +114,11 @@ class _Sampler:
 
     def __init__(self, train: LabeledTensors, n_classes: int, batch_size: int, seed: int, style_source: str):
         self.train, self.k, self.batch_size, self.seed, self.style_source = (
-            train, n_classes, batch_size, seed, style_source
+            train,
+            n_classes,
+            batch_size,
+            seed,
+            style_source,
         )
         order = torch.argsort(train.targets, stable=True)
         counts = torch.bincount(train.targets, minlength=n_classes)
@@ -125,19 +130,22 @@ class _Sampler:
         idx = torch.randint(len(self.train), (self.batch_size,), generator=g)
         y = self.train.targets[idx]
         cross = (y + torch.randint(1, self.k, (self.batch_size,), generator=g)) % self.k
+        images = self.train.images
         if self.style_source == "self":
-            style_idx = idx
+            style = images[idx]
+        elif self.style_source == "augmented":
+            style = jitter(images[idx], g)
         elif self.style_source == "same-class":
             pos = (torch.rand(self.batch_size, generator=g) * self.counts[y]).long()
-            style_idx = self.by_class[self.offsets[y] + pos]
-        else:  # "other": any other training image
-            style_idx = torch.randint(len(self.train), (self.batch_size,), generator=g)
-        real = self.train.images[idx].to(device)
+            style = images[self.by_class[self.offsets[y] + pos]]
+        else:  # "other": any training image
+            style = images[torch.randint(len(self.train), (self.batch_size,), generator=g)]
+        real = images[idx].to(device)
         return Batch(
             real=real,
             targets=y.to(device),
             glyph_own=glyphs[y.to(device)],
-            style_rec=real if self.style_source == "self" else self.train.images[style_idx].to(device),
+            style_rec=real if self.style_source == "self" else style.to(device),
             glyph_cross=glyphs[cross.to(device)],
             cross_targets=cross.to(device),
         )
@@ -184,7 +192,9 @@ def train(
         base = payload["recipe"]
         for o in overrides:
             if not o.startswith(("train.max_steps=", "train.minutes=", "train.threads=")):
-                raise UsageError(f"--resume keeps the run's recipe; only step/time/thread budgets may change, not {o!r}")
+                raise UsageError(
+                    f"--resume keeps the run's recipe; only step/time/thread budgets may change, not {o!r}"
+                )
         recipe_obj = recipe_from_dict(apply_overrides(base, overrides))
         data_spec = payload["data"]["spec"]
         if data is not None and str(data) != data_spec:
@@ -261,8 +271,12 @@ def train(
                 "skipped": dataset.report.skipped,
             },
             "classes": classes,
-            "glyph": {"bank": glyphs.cpu(), "font": {k_: str(v) for k_, v in font.describe().items()},
-                      "size": list(r.data.size), "invert": r.glyph.invert},
+            "glyph": {
+                "bank": glyphs.cpu(),
+                "font": {k_: str(v) for k_, v in font.describe().items()},
+                "size": list(r.data.size),
+                "invert": r.glyph.invert,
+            },
             "state": {"generator": G.state_dict(), "discriminator": D.state_dict(), "judge": judge.state_dict()},
             "optim": {"generator": opt_g.state_dict(), "discriminator": opt_d.state_dict()},
             "step": step,
@@ -286,8 +300,19 @@ def train(
     t_start = time.perf_counter()
     window: dict[str, float] = {}
     window_n, window_t = 0, time.perf_counter()
-    emit("start", {"run_dir": str(run.path), "step": step, "max_steps": r.train.max_steps, "classes": classes,
-                   "n_train": len(train_set), "n_val": len(val_set), "device": str(dev), "judge_val_acc": judge_val_acc})
+    emit(
+        "start",
+        {
+            "run_dir": str(run.path),
+            "step": step,
+            "max_steps": r.train.max_steps,
+            "classes": classes,
+            "n_train": len(train_set),
+            "n_val": len(val_set),
+            "device": str(dev),
+            "judge_val_acc": judge_val_acc,
+        },
+    )
     G.train()
     D.train()
     with _stop_on_signals(stop_flag) if handle_signals else contextlib.nullcontext():
@@ -363,4 +388,3 @@ def train(
     run.write_summary(summary)
     emit("end", summary)
     return TrainResult(run_dir=run.path, status=status, step=step, summary=summary)
-

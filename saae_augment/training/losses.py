@@ -16,7 +16,9 @@ def reconstruction(kind: str, output: torch.Tensor, target: torch.Tensor) -> tor
     raise ValueError(f"unknown reconstruction loss {kind!r}")
 
 
-def discriminator_loss(real_logits: torch.Tensor, real_targets: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+def discriminator_loss(
+    real_logits: torch.Tensor, real_targets: torch.Tensor, fake_logits: torch.Tensor
+) -> torch.Tensor:
     """(k+1)-class: real → its class, generated → "fake" (the last index). Binary: real 1, fake 0."""
     if real_logits.shape[1] == 1:
         return F.binary_cross_entropy_with_logits(

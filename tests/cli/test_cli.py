@@ -55,8 +55,17 @@ def test_render_plate_cn_with_cjk_font_renders_65(tmp_path, cjk_font):
 def test_render_plate_cn_by_family_name_and_a_whole_plate_line(tmp_path, cjk_font):
     out = tmp_path / "plate"
     result = run(
-        "render", "--charset", "plate-cn", "--text", "京A12345", "--font", cjk_font.family,
-        "--size", "32x128", "--out", str(out),
+        "render",
+        "--charset",
+        "plate-cn",
+        "--text",
+        "京A12345",
+        "--font",
+        cjk_font.family,
+        "--size",
+        "32x128",
+        "--out",
+        str(out),
     )
     assert result.exit_code == 0, result.output
     assert (out / "labels.txt").read_text(encoding="utf-8") == "images/000000.png\t京A12345\n"
@@ -116,7 +125,13 @@ def test_inspect_reads_every_folder_layout(request, fixture):
 def test_inspect_names_each_problem_and_strict_exits_nonzero(bad_csv_folder):
     lenient = run("data", "inspect", str(bad_csv_folder), "--charset", "digits")
     assert lenient.exit_code == 0
-    for needle in ("trunc.png", "missing.png does not exist", "../outside.png", "'x' outside the charset", "4 problem(s)"):
+    for needle in (
+        "trunc.png",
+        "missing.png does not exist",
+        "../outside.png",
+        "'x' outside the charset",
+        "4 problem(s)",
+    ):
         assert needle in lenient.stdout, needle
     strict = run("data", "inspect", str(bad_csv_folder), "--charset", "digits", "--strict")
     assert strict.exit_code == 1

@@ -20,12 +20,16 @@ def test_console_script_and_module_render_then_inspect_the_output(tmp_path):
     out = tmp_path / "glyphs"
     rendered = subprocess.run(
         tool() + ["render", "--charset", "alnum", "--size", "24x20", "--out", str(out)],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert rendered.returncode == 0, rendered.stderr
     inspected = subprocess.run(
         [sys.executable, "-m", "saae_augment", "data", "inspect", str(out), "--charset", "alnum", "--strict", "--json"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert inspected.returncode == 0, inspected.stderr
     report = json.loads(inspected.stdout)

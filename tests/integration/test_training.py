@@ -44,8 +44,10 @@ def test_a_second_run_into_the_same_folder_is_refused(glyph_folder, tmp_path):
 
 def _weights(run: Path) -> dict[str, torch.Tensor]:
     payload = load_checkpoint(run)
-    return {**{f"G.{k}": v for k, v in payload["state"]["generator"].items()},
-            **{f"D.{k}": v for k, v in payload["state"]["discriminator"].items()}}
+    return {
+        **{f"G.{k}": v for k, v in payload["state"]["generator"].items()},
+        **{f"D.{k}": v for k, v in payload["state"]["discriminator"].items()},
+    }
 
 
 def test_interrupt_and_resume_ends_with_the_same_weights(glyph_folder, tmp_path):
@@ -59,8 +61,14 @@ def test_interrupt_and_resume_ends_with_the_same_weights(glyph_folder, tmp_path)
         if kind == "progress":
             state["step"] = payload["step"]
 
-    first = train(glyph_folder, "smoke", FAST, out=tmp_path / "cut", on_event=on_event,
-                  should_stop=lambda: state["step"] >= stop_after["step"])
+    first = train(
+        glyph_folder,
+        "smoke",
+        FAST,
+        out=tmp_path / "cut",
+        on_event=on_event,
+        should_stop=lambda: state["step"] >= stop_after["step"],
+    )
     assert first.status == "interrupted" and first.step == 5
     resumed = train(resume=tmp_path / "cut")
     assert resumed.status == "completed" and resumed.step == 12
@@ -69,8 +77,11 @@ def test_interrupt_and_resume_ends_with_the_same_weights(glyph_folder, tmp_path)
     assert a.keys() == b.keys()
     different = [k for k in a if not torch.equal(a[k], b[k])]
     assert different == []
-    steps = [json.loads(x)["step"] for x in (tmp_path / "cut" / "metrics.jsonl").read_text().splitlines()
-             if json.loads(x)["kind"] == "train"]
+    steps = [
+        json.loads(x)["step"]
+        for x in (tmp_path / "cut" / "metrics.jsonl").read_text().splitlines()
+        if json.loads(x)["kind"] == "train"
+    ]
     assert steps == sorted(steps) and steps[-1] == 12
 
 
@@ -114,8 +125,19 @@ class Payload:
 def test_a_checkpoint_holding_a_pickled_object_is_refused(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     bad = tmp_path / "evil.pt"
-    torch.save({"format_version": 1, "package_version": "0", "recipe": {}, "classes": [], "glyph": {},
-                "state": {}, "step": 0, "extra": Payload()}, bad)
+    torch.save(
+        {
+            "format_version": 1,
+            "package_version": "0",
+            "recipe": {},
+            "classes": [],
+            "glyph": {},
+            "state": {},
+            "step": 0,
+            "extra": Payload(),
+        },
+        bad,
+    )
     with pytest.raises(CheckpointError, match="refused to load .*pickled Python objects"):
         load_checkpoint(bad)
     assert not (tmp_path / "pwned-by-checkpoint").exists()
@@ -148,3 +170,10 @@ def test_resume_on_a_data_set_with_other_classes_is_refused(glyph_folder, tmp_pa
     (data / "labels.csv").write_text("\n".join(line.replace(",9", ",Z") for line in lines) + "\n")
     with pytest.raises(CheckpointError, match="trained on classes"):
         train(resume=tmp_path / "r", overrides=["train.max_steps=4"])
+
+
+@pytest.mark.parametrize("source", ["augmented", "same-class", "other"])
+def test_every_style_source_trains(glyph_folder, tmp_path, source):
+    result = train(glyph_folder, "smoke", [f"train.style_source={source}", "train.max_steps=3"], out=tmp_path / source)
+    assert result.status == "completed"
+    assert yaml.safe_load((tmp_path / source / "config.yaml").read_text())["train"]["style_source"] == source

@@ -71,8 +71,10 @@ def test_missing_and_broken_recipe_files(tmp_path):
         load_recipe(bad)
 
 
-@given(st.lists(st.sampled_from(["train.seed", "train.max_steps", "model.style_dim"]), max_size=4),
-       st.integers(min_value=1, max_value=10_000))
+@given(
+    st.lists(st.sampled_from(["train.seed", "train.max_steps", "model.style_dim"]), max_size=4),
+    st.integers(min_value=1, max_value=10_000),
+)
 def test_any_integer_override_lands_where_it_says(keys, value):
     values = apply_overrides({}, [f"{k}={value}" for k in keys])
     r = recipe_from_dict(values)

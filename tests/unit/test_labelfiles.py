@@ -10,7 +10,7 @@ from saae_augment.errors import DatasetError
 
 def test_csv_keeps_labels_as_exact_strings_and_tolerates_bom_and_crlf(tmp_path):
     f = tmp_path / "labels.csv"
-    f.write_bytes("\ufeffpath,label\r\na.png,007\r\nb.png,NA\r\nc.png,\"a,b\"\r\n".encode("utf-8"))
+    f.write_bytes('\ufeffpath,label\r\na.png,007\r\nb.png,NA\r\nc.png,"a,b"\r\n'.encode("utf-8"))
     entries, problems = read_labels_csv(f)
     assert [(e.path, e.label) for e in entries] == [("a.png", "007"), ("b.png", "NA"), ("c.png", "a,b")]
     assert problems == []
