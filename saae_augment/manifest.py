@@ -32,8 +32,16 @@ def build_manifest(command: str, settings: dict[str, Any], seed: int | None = No
     }
 
 
-def write_manifest(out_dir: Path, command: str, settings: dict[str, Any], seed: int | None = None) -> Path:
-    """Written last and atomically, so a manifest's presence means the folder is complete."""
-    path = Path(out_dir) / MANIFEST_NAME
-    write_text_atomic(path, json.dumps(build_manifest(command, settings, seed), indent=2, ensure_ascii=False) + "\n")
+def write_manifest(
+    out_dir: Path,
+    command: str,
+    settings: dict[str, Any],
+    seed: int | None = None,
+    name: str = MANIFEST_NAME,
+    extra: dict[str, Any] | None = None,
+) -> Path:
+    """Written atomically; `extra` holds what is measured rather than chosen (status, times)."""
+    path = Path(out_dir) / name
+    manifest = build_manifest(command, settings, seed) | (extra or {})
+    write_text_atomic(path, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
     return path

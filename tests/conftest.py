@@ -158,3 +158,13 @@ def glyph_folder(tmp_path_factory) -> Path:
                 n += 1
     (root / "labels.csv").write_text("\n".join(lines) + "\n")
     return root
+
+
+@pytest.fixture(scope="session")
+def smoke_run(glyph_folder, tmp_path_factory) -> Path:
+    """A tiny trained run (smoke recipe, 20 steps) that synthesis tests can load."""
+    from saae_augment.training.loop import train
+
+    run = tmp_path_factory.mktemp("smoke") / "run"
+    train(glyph_folder, "smoke", out=run)
+    return run

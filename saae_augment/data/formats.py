@@ -21,10 +21,11 @@ from saae_augment.data.report import LoadReport, Problem
 from saae_augment.errors import DatasetError
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".gif", ".webp", ".pgm", ".ppm", ".pbm", ".pnm"}
-FORMATS = ("digits", "csv", "txt", "folders", "idx", "lmdb")
+FORMATS = ("digits", "csv", "txt", "folders", "idx", "lmdb", "images")
 FORMAT_HELP = (
     "digits (embedded), csv (folder with labels.csv), txt (folder with labels.txt), "
-    "folders (one sub-folder per class), idx (MNIST/EMNIST idx files), lmdb"
+    "folders (one sub-folder per class), idx (MNIST/EMNIST idx files), lmdb, "
+    "images (a folder of unlabeled images, for style pools)"
 )
 
 
@@ -138,6 +139,21 @@ def read_class_folders(path: Path, report: LoadReport) -> list[RawSample]:
                 continue
             report.listed += 1
             samples.append(RawSample(rel, item.name, (lambda p=f: p)))
+    return samples
+
+
+def read_image_folder(path: Path, report: LoadReport) -> list[RawSample]:
+    """Every image under a folder, without labels: a style pool needs no labels."""
+    if not path.is_dir():
+        raise DatasetError(f"{path} is not a folder")
+    samples = []
+    for f in sorted(p for p in path.rglob("*") if p.is_file()):
+        rel = f.relative_to(path).as_posix()
+        if f.suffix.lower() not in IMAGE_SUFFIXES:
+            report.ignored_files.append(rel)
+            continue
+        report.listed += 1
+        samples.append(RawSample(rel, "", (lambda p=f: p)))
     return samples
 
 
@@ -286,10 +302,11 @@ READERS: dict[str, Reader] = {
     "folders": read_class_folders,
     "idx": read_idx,
     "lmdb": read_lmdb,
+    "images": read_image_folder,
 }
 
 
-def detect_format(path: Path) -> str:
+def detect_format(path: Path, labels_required: bool = True) -> str:
     """Which reader a folder or file needs; labels files win over the layout of the images."""
     if path.is_file():
         if path.name == CSV_NAME or path.suffix.lower() == ".csv":
@@ -313,6 +330,8 @@ def detect_format(path: Path) -> str:
     if any(c.is_dir() for c in children):
         return "folders"
     if any(c.suffix.lower() in IMAGE_SUFFIXES for c in children):
+        if not labels_required:
+            return "images"
         raise DatasetError(
             f"{path} holds images but no labels: add {CSV_NAME} (path,label) or {TXT_NAME} "
             "(path<TAB>label), or put each class in its own sub-folder"
@@ -320,7 +339,7 @@ def detect_format(path: Path) -> str:
     raise DatasetError(f"{path} holds no data set this tool can read ({FORMAT_HELP})")
 
 
-def parse_spec(spec: str | Path) -> tuple[str, Path]:
+def parse_spec(spec: str | Path, labels_required: bool = True) -> tuple[str, Path]:
     """`digits`, a path (format detected), or `FORMAT:PATH` (format forced)."""
     text = str(spec)
     if text == "digits":
@@ -334,4 +353,4 @@ def parse_spec(spec: str | Path) -> tuple[str, Path]:
     path = Path(text).expanduser()
     if not path.exists():
         raise DatasetError(f"data set {text} does not exist; give `digits`, a folder, or FORMAT:PATH ({FORMAT_HELP})")
-    return detect_format(path), path
+    return detect_format(path, labels_required), path

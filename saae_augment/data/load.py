@@ -85,16 +85,20 @@ def load_dataset(
     strict: bool = False,
     max_pixels: int = DEFAULT_MAX_PIXELS,
     on_progress: Callable[[int, int], None] | None = None,
+    labels_required: bool = True,
 ) -> LabeledImages:
     """Load a labeled data set from `spec` (see `formats.parse_spec`).
 
     `size=(H, W)` brings every image to that size by the policy in `images.py` (keep aspect,
     pad with the border colour); None keeps each image's own size. `charset` makes labels with
-    other characters problems (counted per character in the report).
+    other characters problems (counted per character in the report). `labels_required=False`
+    (style pools) also reads a folder of unlabeled images and does not check labels.
     """
     if mode not in ("L", "RGB"):
         raise UsageError(f"mode must be L (grey) or RGB, not {mode!r}")
-    fmt, path = parse_spec(spec)
+    fmt, path = parse_spec(spec, labels_required)
+    if fmt == "images" and labels_required:
+        raise DatasetError(f"{path}: a folder of unlabeled images cannot be used here; it needs labels")
     report = LoadReport(format=fmt, source=str(path))
     raws = READERS[fmt](path, report)
     if strict and report.problems:
@@ -102,7 +106,7 @@ def load_dataset(
     images, labels, sources = [], [], []
     total = len(raws)
     for i, raw in enumerate(raws):
-        problem = _check_label(raw.label, charset, raw.source, report)
+        problem = _check_label(raw.label, charset, raw.source, report) if labels_required else None
         if problem is None:
             try:
                 arr = _decode(raw, mode, max_pixels, report)

@@ -268,6 +268,7 @@ def train(
                 "spec": data_spec,
                 "n_train": len(train_set),
                 "n_val": len(val_set),
+                "class_counts": torch.bincount(train_set.targets, minlength=k).tolist(),
                 "skipped": dataset.report.skipped,
             },
             "classes": classes,

@@ -196,3 +196,50 @@ def test_train_bad_input_gets_one_clear_line(tmp_path, args, needle):
 
 def test_train_resume_of_a_folder_without_a_run(tmp_path):
     assert_one_line_error(run("train", "--resume", str(tmp_path)), "no checkpoint")
+
+
+def test_synth_command_writes_1000_samples_and_batch_size_does_not_matter(smoke_run, tmp_path):
+    a, b = tmp_path / "A", tmp_path / "B"
+    first = run("synth", "--ckpt", str(smoke_run), "--n", "1000", "--out", str(a), "--seed", "7")
+    assert first.exit_code == 0, first.output
+    assert "wrote 1,000 samples" in first.stdout and "content accuracy" in first.stdout
+    second = run("synth", "--ckpt", str(smoke_run), "--n", "1000", "--out", str(b), "--seed", "7", "--batch-size", "96")
+    assert second.exit_code == 0, second.output
+    assert (a / "labels.csv").read_bytes() == (b / "labels.csv").read_bytes()
+    for p in (a / "images").rglob("*.png"):
+        assert p.read_bytes() == (b / p.relative_to(a)).read_bytes()
+
+
+def test_synth_shards_merge_through_the_cli(smoke_run, tmp_path):
+    for i in range(2):
+        r = run("synth", "--ckpt", str(smoke_run), "--n", "40", "--out", str(tmp_path / "S"), "--shard", f"{i}/2")
+        assert r.exit_code == 0, r.output
+    merged = run("synth-merge", str(tmp_path / "S"), "--out", str(tmp_path / "S"))
+    assert merged.exit_code == 0, merged.output
+    assert len((tmp_path / "S" / "labels.txt").read_text().splitlines()) == 40
+
+
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["--shard", "2/2"], "need 0 <= i < n"),
+        (["--shard", "x"], "is not i/n"),
+        (["--format", "tiff"], "--format must be png or lmdb"),
+        (["--content", "zipf"], "--content must be one of"),
+        (["--classes", ","], "--classes is empty"),
+        (["--augment", "nope"], "no augmentation 'nope'"),
+    ],
+)
+def test_synth_bad_values_get_one_clear_line(smoke_run, tmp_path, args, needle):
+    result = run("synth", "--ckpt", str(smoke_run), "--n", "10", "--out", str(tmp_path / "S"), *args)
+    assert_one_line_error(result, needle)
+
+
+def test_synth_errors_for_missing_checkpoint_and_existing_output(smoke_run, tmp_path):
+    assert_one_line_error(
+        run("synth", "--ckpt", str(tmp_path), "--n", "5", "--out", str(tmp_path / "S")), "no checkpoint"
+    )
+    ok = run("synth", "--ckpt", str(smoke_run), "--n", "5", "--out", str(tmp_path / "S"))
+    assert ok.exit_code == 0
+    again = run("synth", "--ckpt", str(smoke_run), "--n", "5", "--out", str(tmp_path / "S"))
+    assert_one_line_error(again, "already holds a synthesis")

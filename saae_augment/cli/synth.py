@@ -1,0 +1,96 @@
+"""`saae-augment synth` and `synth-merge`: bulk labeled samples from a trained checkpoint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from saae_augment.cli.output import err, out, user_errors
+from saae_augment.data.textfiles import read_texts_file
+from saae_augment.errors import UsageError
+
+
+@user_errors
+def synth(
+    ckpt: Annotated[Path, typer.Option(help="Run folder or checkpoint file.")],
+    n: Annotated[int, typer.Option("--n", min=1, help="Number of samples (over all shards).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")],
+    seed: Annotated[int, typer.Option(help="Sample i depends only on (seed, i).")] = 0,
+    batch_size: Annotated[int, typer.Option(min=1, help="Samples per model call (never changes the output).")] = 512,
+    content: Annotated[str, typer.Option(help="uniform, or match (the training set's class frequencies).")] = "uniform",
+    classes: Annotated[str | None, typer.Option(help="Only these classes, comma-separated: A,B,C.")] = None,
+    labels_file: Annotated[
+        Path | None, typer.Option(help="One label per line; sample i gets line i (cycled). --n defaults to its length.")
+    ] = None,
+    styles: Annotated[str | None, typer.Option(help="Style images: any data set SPEC, labels not needed.")] = None,
+    style_mix: Annotated[bool, typer.Option(help="Interpolate the style vectors of two style images.")] = False,
+    augment: Annotated[str | None, typer.Option(help="Post-augmentation: light, scan, or a YAML file.")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="png (folders + label files) or lmdb.")] = "png",
+    resume: Annotated[bool, typer.Option(help="Continue an interrupted run in --out.")] = False,
+    shard: Annotated[str | None, typer.Option(help="i/n: write only shard i of n (merge with synth-merge).")] = None,
+    device: Annotated[str, typer.Option(help="auto, cpu, cuda or mps.")] = "auto",
+    workers: Annotated[int | None, typer.Option(min=1, help="Encoder/writer threads.")] = None,
+) -> None:
+    """Write N correctly labeled samples in the style of real images; resumable and shardable."""
+    from saae_augment.synthesis.run import parse_shard, synthesize
+
+    labels = read_texts_file(labels_file) if labels_file else None
+    only = [c.strip() for c in classes.split(",") if c.strip()] if classes else None
+    if classes is not None and not only:
+        raise UsageError("--classes is empty: give classes separated by commas, e.g. --classes 3,5,8")
+    progress = Progress(
+        TextColumn("synthesizing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+    task = progress.add_task("synth", total=None, rate="")
+
+    def on_progress(done: int, total: int) -> None:
+        elapsed = progress.tasks[0].elapsed or 0.0
+        progress.update(task, completed=done, total=total, rate=f"{done / elapsed:,.0f} img/s" if elapsed else "")
+
+    with progress:
+        result = synthesize(
+            ckpt,
+            n,
+            out_dir,
+            seed,
+            batch_size,
+            content,
+            only,
+            labels,
+            styles,
+            style_mix,
+            augment,
+            fmt,
+            resume,
+            parse_shard(shard),
+            device,
+            workers,
+            on_progress,
+        )
+    rate = result.generated_now / result.elapsed_s if result.elapsed_s else 0.0
+    out.print(
+        f"wrote {result.written:,} samples to {result.out}/ ({result.generated_now:,} now, {rate:,.0f} img/s); "
+        f"content accuracy {result.content_accuracy:.1%} (judge); manifest {result.manifest.name}"
+    )
+
+
+@user_errors
+def synth_merge(
+    shards: Annotated[list[Path], typer.Argument(help="Folders holding the shards (one folder may hold several).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the merged set (may be a shard folder).")],
+) -> None:
+    """Join the shards of one `synth` run into one set, identical to an unsharded run."""
+    from saae_augment.synthesis.run import merge_shards
+
+    manifest = merge_shards(shards, out_dir)
+    out.print(f"merged into {out_dir}/ (labels.csv, labels.txt, {manifest.name})")

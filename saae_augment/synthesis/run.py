@@ -1,0 +1,273 @@
+"""`synthesize()`: N labeled samples from a checkpoint into a folder, resumable and shardable.
+
+Shard i of n writes the contiguous index range [i·N/n, (i+1)·N/n) with global indices, into
+`labels-<i>-of-<n>.csv|txt` and `manifest-<i>-of-<n>.json` (images keep their global paths), so
+shards can share a folder or live on different machines; `merge_shards()` joins them into
+exactly what one unsharded run writes.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from saae_augment.data.augment import Augmenter
+from saae_augment.errors import UsageError
+from saae_augment.manifest import write_manifest
+from saae_augment.synthesis.generate import Synthesizer
+from saae_augment.synthesis.sampling import content_spec, plan
+from saae_augment.synthesis.writers import LmdbWriter, PngWriter, SampleWriter, image_relpath
+from saae_augment.training.loop import pick_device
+
+FORMATS = ("png", "lmdb")
+
+
+@dataclass
+class SynthResult:
+    out: Path
+    written: int  # samples in this shard (all of them, after a resume)
+    generated_now: int  # samples made by this call
+    content_accuracy: float
+    elapsed_s: float
+    manifest: Path
+
+
+def parse_shard(text: str | None) -> tuple[int, int] | None:
+    """`i/n` with 0 ≤ i < n."""
+    if text is None:
+        return None
+    try:
+        i, n = (int(x) for x in str(text).split("/"))
+    except ValueError:
+        raise UsageError(f"--shard {text!r} is not i/n (e.g. 0/4)") from None
+    if not (n >= 1 and 0 <= i < n):
+        raise UsageError(f"--shard {text}: need 0 <= i < n")
+    return i, n
+
+
+def shard_range(n: int, shard: tuple[int, int] | None) -> tuple[int, int]:
+    if shard is None:
+        return 0, n
+    i, k = shard
+    return i * n // k, (i + 1) * n // k
+
+
+def shard_suffix(shard: tuple[int, int] | None) -> str:
+    return "" if shard is None else f"-{shard[0]}-of-{shard[1]}"
+
+
+def _labels_digest(labels: Sequence[str] | None) -> str | None:
+    return None if labels is None else hashlib.sha256("\n".join(labels).encode()).hexdigest()
+
+
+def _read_manifest(path: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
+def synthesize(
+    ckpt: str | Path,
+    n: int,
+    out: str | Path,
+    seed: int = 0,
+    batch_size: int = 512,
+    content: str = "uniform",
+    classes: Sequence[str] | None = None,
+    labels: Sequence[str] | None = None,
+    styles: str | Path | None = None,
+    style_mix: bool = False,
+    augment: str | None = None,
+    fmt: str = "png",
+    resume: bool = False,
+    shard: tuple[int, int] | None = None,
+    device: str = "auto",
+    workers: int | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> SynthResult:
+    """Write samples [shard range of 0..n) of the run (`ckpt`, `seed`) to `out`.
+
+    Output bytes depend only on the checkpoint, seed, n's sample choices and the options that
+    choose content, style and augmentation; never on `batch_size`, `workers`, shards or resumes.
+    """
+    if n < 1:
+        raise UsageError("--n must be at least 1")
+    if batch_size < 1:
+        raise UsageError("--batch-size must be at least 1")
+    if fmt not in FORMATS:
+        raise UsageError(f"--format must be png or lmdb, not {fmt!r}")
+    if fmt == "lmdb" and shard is not None:
+        raise UsageError("--format lmdb cannot be sharded; write PNG shards and merge them")
+    if augment is not None:
+        Augmenter(augment)  # fail now, with one line, not in a worker thread
+    out = Path(out)
+    suffix = shard_suffix(shard)
+    manifest_name = f"manifest{suffix}.json"
+    dev = pick_device(device)
+    synth = Synthesizer(ckpt, dev, styles)
+    spec = content_spec(synth.classes, content, synth.class_counts, classes, labels)
+    settings = {
+        "checkpoint_sha256": synth.checkpoint_sha256,
+        "recipe": synth.recipe.name,
+        "n": n,
+        "shard": list(shard) if shard else None,
+        "content": spec.describe() | {"labels_sha256": _labels_digest(labels)},
+        "styles": {"spec": synth.pool.spec, "pool_size": len(synth.pool.sources)},
+        "style_mix": style_mix,
+        "augment": augment,
+        "format": fmt,
+        "size": list(synth.size),
+    }
+    previous = _read_manifest(out / manifest_name)
+    fields = ["path", "label", "style", "seed", "judge"] + (["style_b", "mix"] if style_mix else [])
+    writer_cls: type[SampleWriter] = PngWriter if fmt == "png" else LmdbWriter
+    if previous is not None and not resume:
+        raise UsageError(
+            f"{out} already holds a synthesis ({manifest_name}); use --resume to continue it, or another --out"
+        )
+    if previous is not None and (previous.get("settings") != settings or previous.get("seed") != seed):
+        changed = sorted(k for k in settings if previous.get("settings", {}).get(k) != settings[k])
+        raise UsageError(
+            f"--resume: {out} was made with other settings ({', '.join(changed) or 'seed'}); "
+            "rerun with the same options, or use another --out"
+        )
+    lo, hi = shard_range(n, shard)
+    writer = writer_cls(out, suffix, fields, augment, workers or max(1, (os.cpu_count() or 2)))
+    done = writer.start(resume=previous is not None)
+    started = time.strftime("%Y-%m-%dT%H:%M:%S")
+    where = {"checkpoint": str(synth.checkpoint_path)}
+    write_manifest(out, "synth", settings, seed, manifest_name, where | {"status": "running", "started": started})
+
+    t0 = time.perf_counter()
+    start = lo + done
+    try:
+        for b0 in range(start, hi, batch_size):
+            plans = [
+                plan(seed, i, spec, len(synth.pool.sources), style_mix) for i in range(b0, min(hi, b0 + batch_size))
+            ]
+            images, reads = synth.generate(plans)
+            rows, items = [], []
+            for p, img, read in zip(plans, images, reads, strict=True):
+                path = image_relpath(p.index) if fmt == "png" else f"image-{p.index + 1:09d}"
+                row = {
+                    "path": path,
+                    "label": p.label,
+                    "style": synth.pool.sources[p.style],
+                    "seed": p.seed,
+                    "judge": read,
+                }
+                if style_mix:
+                    row |= {"style_b": synth.pool.sources[p.style_b], "mix": f"{p.mix:.4f}"}
+                rows.append(row)
+                items.append((p.index, img, p.aug_seed))
+            writer.submit(items, rows)
+            if on_progress:
+                on_progress(min(hi, b0 + batch_size) - lo, hi - lo)
+    finally:
+        writer.close()
+    elapsed = time.perf_counter() - t0
+    total, correct = 0, 0
+    with writer.csv_path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            total += 1
+            correct += row["judge"] == row["label"]
+    accuracy = correct / total if total else float("nan")
+    made = (hi - lo) - done
+    path = write_manifest(
+        out,
+        "synth",
+        settings,
+        seed,
+        manifest_name,
+        where
+        | {
+            "status": "complete",
+            "started": started,
+            "samples": total,
+            "generated_this_call": made,
+            "resumed_from": done if done else None,
+            "elapsed_s": round(elapsed, 2),
+            "images_per_s": round(made / elapsed, 1) if elapsed > 0 else None,
+            "content_accuracy": round(accuracy, 4),
+            "content_accuracy_means": "share of rows whose judge reading (the run's classifier, trained on "
+            "real images only) equals the label, read on the generator's output before post-augmentation",
+        },
+    )
+    return SynthResult(out, total, made, accuracy, elapsed, path)
+
+
+def merge_shards(shard_dirs: Sequence[str | Path], out: str | Path) -> Path:
+    """Join the shards of one synthesis into `out` (labels.csv, labels.txt, manifest.json).
+
+    Every shard i/n must be present exactly once and complete, with the same settings; images
+    from shard folders other than `out` are linked (or copied) into `out/images/`.
+    """
+    import shutil
+
+    out = Path(out)
+    found: dict[int, tuple[Path, dict[str, Any]]] = {}
+    for d in map(Path, shard_dirs):
+        for m in sorted(d.glob("manifest-*-of-*.json")):
+            data = _read_manifest(m)
+            if data is None or data.get("status") != "complete":
+                raise UsageError(f"{m} is not a complete shard; finish it with --resume first")
+            i, n = data["settings"]["shard"]
+            if i in found and found[i][0] != d:
+                raise UsageError(f"shard {i}/{n} appears in both {found[i][0]} and {d}")
+            found[i] = (d, data)
+    if not found:
+        raise UsageError("no shard manifests (manifest-<i>-of-<n>.json) in " + ", ".join(map(str, shard_dirs)))
+    ref = next(iter(found.values()))[1]
+    n_shards = ref["settings"]["shard"][1]
+    missing = sorted(set(range(n_shards)) - set(found))
+    if missing:
+        raise UsageError(f"shards {', '.join(f'{i}/{n_shards}' for i in missing)} are missing")
+    strip = lambda s: {k: v for k, v in s.items() if k != "shard"}  # noqa: E731
+    for i, (d, data) in found.items():
+        if strip(data["settings"]) != strip(ref["settings"]) or data["seed"] != ref["seed"]:
+            raise UsageError(f"shard {i} in {d} was made with other settings than shard 0; they cannot be merged")
+    out.mkdir(parents=True, exist_ok=True)
+    csv_parts, txt_parts, total, correct = [], [], 0, 0
+    for i in range(n_shards):
+        d, _ = found[i]
+        suffix = f"-{i}-of-{n_shards}"
+        lines = (d / f"labels{suffix}.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+        if i == 0:
+            csv_parts.append(lines[0])
+        csv_parts.extend(lines[1:])
+        txt_parts.append((d / f"labels{suffix}.txt").read_text(encoding="utf-8"))
+        with (d / f"labels{suffix}.csv").open(encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                total += 1
+                correct += row["judge"] == row["label"]
+                if d.resolve() != out.resolve():
+                    src, dst = d / row["path"], out / row["path"]
+                    dst.parent.mkdir(parents=True, exist_ok=True)
+                    if not dst.exists():
+                        try:
+                            os.link(src, dst)
+                        except OSError:
+                            shutil.copyfile(src, dst)
+    (out / "labels.csv").write_text("".join(csv_parts), encoding="utf-8")
+    (out / "labels.txt").write_text("".join(txt_parts), encoding="utf-8")
+    settings = dict(ref["settings"], shard=None)
+    return write_manifest(
+        out,
+        "synth",
+        settings,
+        ref["seed"],
+        extra={
+            "status": "complete",
+            "samples": total,
+            "merged_from": [str(found[i][0] / f"manifest-{i}-of-{n_shards}.json") for i in range(n_shards)],
+            "content_accuracy": round(correct / total, 4) if total else None,
+        },
+    )

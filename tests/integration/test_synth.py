@@ -1,0 +1,210 @@
+"""Bulk synthesis: files and rows, determinism over batch sizes, shards and resumes, options."""
+
+import csv
+import hashlib
+import json
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from saae_augment.errors import SaaeError
+from saae_augment.synthesis.run import merge_shards, synthesize
+
+
+def tree_digest(folder: Path) -> str:
+    """Hash of every image (by path) plus the label files: equal digests = byte-identical sets."""
+    h = hashlib.sha256()
+    for p in sorted((folder / "images").rglob("*.png")):
+        h.update(p.relative_to(folder).as_posix().encode())
+        h.update(p.read_bytes())
+    for name in ("labels.csv", "labels.txt"):
+        h.update((folder / name).read_bytes())
+    return h.hexdigest()
+
+
+def rows(folder: Path, name: str = "labels.csv") -> list[dict]:
+    with (folder / name).open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_n_1000_writes_images_label_files_and_manifest(smoke_run, tmp_path):
+    out = tmp_path / "S"
+    result = synthesize(smoke_run, 1000, out, seed=7)
+    pngs = list((out / "images").rglob("*.png"))
+    assert len(pngs) == 1000 and result.written == 1000
+    table = rows(out)
+    assert len(table) == 1000 and list(table[0]) == ["path", "label", "style", "seed", "judge"]
+    assert len((out / "labels.txt").read_text().splitlines()) == 1000
+    for row in table[:50] + table[-50:]:
+        img = Image.open(out / row["path"])
+        img.load()
+        assert img.size == (16, 16)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["samples"] == 1000 and manifest["seed"] == 7
+    assert len(manifest["settings"]["checkpoint_sha256"]) == 64
+    judged = sum(r["judge"] == r["label"] for r in table) / 1000
+    assert manifest["content_accuracy"] == round(judged, 4)
+    assert table[0]["path"] == "images/0/0.png"  # names are indices, never labels
+
+
+def test_batch_size_never_changes_the_bytes(smoke_run, tmp_path):
+    digests = {
+        bs: tree_digest(synthesize(smoke_run, 300, tmp_path / f"b{bs}", seed=7, batch_size=bs).out)
+        for bs in (1, 37, 512)
+    }
+    assert len(set(digests.values())) == 1, digests
+
+
+def test_same_seed_same_bytes_other_seed_other_bytes(smoke_run, tmp_path):
+    a = tree_digest(synthesize(smoke_run, 100, tmp_path / "a", seed=1).out)
+    b = tree_digest(synthesize(smoke_run, 100, tmp_path / "b", seed=1).out)
+    c = tree_digest(synthesize(smoke_run, 100, tmp_path / "c", seed=2).out)
+    assert a == b != c
+
+
+def test_two_shards_merged_equal_the_unsharded_run(smoke_run, tmp_path):
+    whole = synthesize(smoke_run, 250, tmp_path / "whole", seed=3).out
+    synthesize(smoke_run, 250, tmp_path / "s0", seed=3, shard=(0, 2))
+    synthesize(smoke_run, 250, tmp_path / "s1", seed=3, shard=(1, 2))
+    merged = tmp_path / "merged"
+    merge_shards([tmp_path / "s0", tmp_path / "s1"], merged)
+    assert tree_digest(merged) == tree_digest(whole)
+    assert json.loads((merged / "manifest.json").read_text())["samples"] == 250
+
+
+def test_shards_in_one_folder_merge_in_place(smoke_run, tmp_path):
+    whole = synthesize(smoke_run, 90, tmp_path / "whole", seed=4).out
+    shared = tmp_path / "shared"
+    for i in range(3):
+        synthesize(smoke_run, 90, shared, seed=4, shard=(i, 3))
+    merge_shards([shared], shared)
+    assert tree_digest(shared) == tree_digest(whole)
+
+
+def test_merge_refuses_missing_shards(smoke_run, tmp_path):
+    synthesize(smoke_run, 40, tmp_path / "s0", seed=3, shard=(0, 2))
+    with pytest.raises(SaaeError, match="shards 1/2 are missing"):
+        merge_shards([tmp_path / "s0"], tmp_path / "m")
+
+
+@pytest.mark.slow
+def test_sigkill_midway_then_resume_equals_an_uninterrupted_run(smoke_run, tmp_path):
+    n = 8000
+    whole = synthesize(smoke_run, n, tmp_path / "whole", seed=5, batch_size=128).out
+    out = tmp_path / "killed"
+    cmd = [
+        sys.executable,
+        "-m",
+        "saae_augment",
+        "synth",
+        "--ckpt",
+        str(smoke_run),
+        "--n",
+        str(n),
+        "--out",
+        str(out),
+        "--seed",
+        "5",
+        "--batch-size",
+        "128",
+    ]
+    for cut_at in (1500, 4500):
+        proc = subprocess.Popen(
+            cmd + (["--resume"] if cut_at > 1500 else []), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            lines = (out / "labels.csv").read_bytes().count(b"\n") if (out / "labels.csv").exists() else 0
+            if lines > cut_at:
+                break
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        table = rows(out)
+        assert 0 < len(table) < n, "the kill should land midway"
+        for row in table[-20:]:  # every listed image is complete and decodable
+            Image.open(out / row["path"]).load()
+    done = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert tree_digest(out) == tree_digest(whole)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["resumed_from"] > 0
+
+
+def test_resume_of_a_complete_run_writes_nothing_new(smoke_run, tmp_path):
+    out = synthesize(smoke_run, 50, tmp_path / "S", seed=1).out
+    before = tree_digest(out)
+    again = synthesize(smoke_run, 50, out, seed=1, resume=True)
+    assert again.generated_now == 0 and tree_digest(out) == before
+
+
+def test_an_existing_synthesis_is_not_overwritten_and_resume_checks_settings(smoke_run, tmp_path):
+    out = synthesize(smoke_run, 20, tmp_path / "S", seed=1).out
+    with pytest.raises(SaaeError, match="already holds a synthesis"):
+        synthesize(smoke_run, 20, out, seed=1)
+    with pytest.raises(SaaeError, match="other settings"):
+        synthesize(smoke_run, 20, out, seed=2, resume=True)
+    with pytest.raises(SaaeError, match=r"other settings \(n\)"):
+        synthesize(smoke_run, 30, out, seed=1, resume=True)
+
+
+def test_classes_labels_file_and_match(smoke_run, tmp_path):
+    only = rows(synthesize(smoke_run, 200, tmp_path / "c", classes=["3", "8"]).out)
+    assert {r["label"] for r in only} == {"3", "8"}
+    wanted = ["7", "7", "1", "0"]
+    exact = rows(synthesize(smoke_run, 8, tmp_path / "l", labels=wanted).out)
+    assert [r["label"] for r in exact] == wanted * 2
+    matched = Counter(r["label"] for r in rows(synthesize(smoke_run, 2000, tmp_path / "m", content="match").out))
+    assert set(matched) == set("0123456789") and all(120 < v < 280 for v in matched.values())
+    with pytest.raises(SaaeError, match="cannot write"):
+        synthesize(smoke_run, 8, tmp_path / "x", labels=["7", "Q"])
+    with pytest.raises(SaaeError, match="cannot write"):
+        synthesize(smoke_run, 8, tmp_path / "y", classes=["Q"])
+
+
+def test_unlabeled_style_folder_and_style_mix(smoke_run, tmp_path):
+    pool = tmp_path / "pool"
+    for i in range(5):
+        pool.mkdir(exist_ok=True)
+        Image.fromarray(np.full((20, 30), 40 * i, np.uint8)).save(pool / f"s{i}.png")
+    table = rows(synthesize(smoke_run, 60, tmp_path / "S", styles=str(pool), style_mix=True).out)
+    assert {r["style"] for r in table} <= {f"s{i}.png" for i in range(5)}
+    assert {"style_b", "mix"} <= set(table[0])
+    assert len({r["mix"] for r in table}) > 30
+
+
+def test_augmentation_is_seeded_per_sample(smoke_run, tmp_path):
+    plain = tree_digest(synthesize(smoke_run, 64, tmp_path / "p", seed=1).out)
+    a = tree_digest(synthesize(smoke_run, 64, tmp_path / "a", seed=1, augment="scan", batch_size=7).out)
+    b = tree_digest(synthesize(smoke_run, 64, tmp_path / "b", seed=1, augment="scan", batch_size=64).out)
+    assert a == b != plain
+
+
+def test_bad_augmentation_recipes_are_one_line_errors(smoke_run, tmp_path):
+    bad = tmp_path / "aug.yaml"
+    bad.write_text("transforms:\n  - Affine: {rotat: 3}\n")
+    with pytest.raises(SaaeError, match="Affine takes no parameter rotat"):
+        synthesize(smoke_run, 8, tmp_path / "S", augment=str(bad))
+    bad.write_text("transforms:\n  - NotATransform: {}\n")
+    with pytest.raises(SaaeError, match="not an albumentations transform"):
+        synthesize(smoke_run, 8, tmp_path / "S", augment=str(bad))
+    with pytest.raises(SaaeError, match="no augmentation 'nope'"):
+        synthesize(smoke_run, 8, tmp_path / "S", augment="nope")
+
+
+def test_lmdb_output_reads_back_with_the_same_labels(smoke_run, tmp_path):
+    pytest.importorskip("lmdb", reason="lmdb is in the dev install; this runs in CI")
+    from saae_augment.data.load import load_dataset
+
+    out = synthesize(smoke_run, 120, tmp_path / "L", seed=2, fmt="lmdb").out
+    data = load_dataset(f"lmdb:{out}")
+    assert data.labels == [r["label"] for r in rows(out)] and len(data) == 120
+    png = synthesize(smoke_run, 120, tmp_path / "P", seed=2).out
+    assert np.array_equal(data.images[5], np.asarray(Image.open(png / rows(png)[5]["path"])))
