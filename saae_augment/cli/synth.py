@@ -33,6 +33,7 @@ def synth(
     shard: Annotated[str | None, typer.Option(help="i/n: write only shard i of n (merge with synth-merge).")] = None,
     device: Annotated[str, typer.Option(help="auto, cpu, cuda or mps.")] = "auto",
     workers: Annotated[int | None, typer.Option(min=1, help="Encoder/writer threads.")] = None,
+    precision: Annotated[str, typer.Option(help="auto (bf16 on CUDA, fp32 elsewhere), fp32 or bf16.")] = "auto",
 ) -> None:
     """Write N correctly labeled samples in the style of real images; resumable and shardable."""
     from saae_augment.synthesis.run import parse_shard, synthesize

@@ -75,7 +75,8 @@ def pick_device(name: str = "auto") -> torch.device:
     return torch.device(name)
 
 
-def _autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
+def autocast_for(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
+    """bf16 autocast where asked for (or `auto` on CUDA); otherwise plain fp32."""
     use_bf16 = precision == "bf16" or (precision == "auto" and device.type == "cuda")
     if not use_bf16:
         return contextlib.nullcontext()
@@ -254,7 +255,7 @@ def train(
     judge_val_acc = accuracy(judge, val_set, dev)
 
     sampler = _Sampler(train_set, k, r.train.batch_size, r.train.seed, r.train.style_source)
-    autocast = _autocast(dev, r.train.precision)
+    autocast = autocast_for(dev, r.train.precision)
     grid_styles = _grid_styles(val_set if len(val_set) else train_set, GRID_ROWS).to(dev)
     monitor_styles = val_set if len(val_set) else train_set
     last_metrics: dict[str, float] = {}
