@@ -19,9 +19,11 @@ install: $(BIN)/.installed
 demo: $(BIN)/.installed
 	$(BIN)/saae-augment render --charset digits --size 32 --out $(DEMO_OUT)/glyphs
 	$(BIN)/saae-augment data inspect digits --sheet $(DEMO_OUT)/digits-sheet.png
-	rm -rf $(DEMO_OUT)/run
+	rm -rf $(DEMO_OUT)/run $(DEMO_OUT)/synth
 	$(BIN)/saae-augment train --out $(DEMO_OUT)/run
-	@echo "demo done: look at $(DEMO_OUT)/glyphs/sheet.png, $(DEMO_OUT)/digits-sheet.png and $(DEMO_OUT)/run/grids/"
+	$(BIN)/saae-augment synth --ckpt $(DEMO_OUT)/run --n 5000 --out $(DEMO_OUT)/synth --augment light
+	$(BIN)/saae-augment data inspect $(DEMO_OUT)/synth --charset digits --strict --sheet $(DEMO_OUT)/synth-sheet.png
+	@echo "demo done: look at $(DEMO_OUT)/glyphs/sheet.png, $(DEMO_OUT)/digits-sheet.png, $(DEMO_OUT)/run/grids/ and $(DEMO_OUT)/synth-sheet.png"
 
 ## Run the test suite (slow end-to-end tests included).
 test: $(BIN)/.installed

@@ -54,8 +54,13 @@ def make_checkpoint(arch: str, root: Path) -> Path:
     from saae_augment.training.loop import train
 
     run = root / f"run-{arch}"
-    overrides = [f"model.arch={arch}", "data.size=[32,32]", "train.max_steps=1", "train.judge_epochs=1",
-                 "train.eval_samples=64"]
+    overrides = [
+        f"model.arch={arch}",
+        "data.size=[32,32]",
+        "train.max_steps=1",
+        "train.judge_epochs=1",
+        "train.eval_samples=64",
+    ]
     train("digits", "digits", overrides, out=run)
     return run
 
@@ -76,17 +81,23 @@ def main() -> None:
             results[(arch, precision)] = {"model": model["rate"], "e2e": e2e["rate"], "rss": e2e["peak_rss_mb"]}
         print(f"synthesis at 32x32, N={args.n:,}, CPU threads as torch defaults")
         for (arch, precision), r in results.items():
-            print(f"  {arch:6s} {precision} model-only {r['model']:8.0f} img/s   end-to-end {r['e2e']:8.0f} img/s "
-                  f"({r['e2e'] / r['model']:.0%} of model-only)   peak RSS {r['rss']:.0f} MB")
+            print(
+                f"  {arch:6s} {precision} model-only {r['model']:8.0f} img/s   end-to-end {r['e2e']:8.0f} img/s "
+                f"({r['e2e'] / r['model']:.0%} of model-only)   peak RSS {r['rss']:.0f} MB"
+            )
         base = results[("paper", "fp32")]
         for key in (("fast", "fp32"), ("fast", "bf16")):
-            print(f"  ratio {key[0]} {key[1]} / paper fp32: model-only {results[key]['model'] / base['model']:.2f}x, "
-                  f"end-to-end {results[key]['e2e'] / base['e2e']:.2f}x")
+            print(
+                f"  ratio {key[0]} {key[1]} / paper fp32: model-only {results[key]['model'] / base['model']:.2f}x, "
+                f"end-to-end {results[key]['e2e'] / base['e2e']:.2f}x"
+            )
         if not args.skip_memory:
             small = child("e2e", runs["fast"], args.n, root / "mem-small")
             big = child("e2e", runs["fast"], args.big_n, root / "mem-big")
-            print(f"  peak RSS (fast, end-to-end): N={args.n:,}: {small['peak_rss_mb']:.0f} MB, "
-                  f"N={args.big_n:,}: {big['peak_rss_mb']:.0f} MB, ratio {big['peak_rss_mb'] / small['peak_rss_mb']:.3f}")
+            print(
+                f"  peak RSS (fast, end-to-end): N={args.n:,}: {small['peak_rss_mb']:.0f} MB, "
+                f"N={args.big_n:,}: {big['peak_rss_mb']:.0f} MB, ratio {big['peak_rss_mb'] / small['peak_rss_mb']:.3f}"
+            )
 
 
 if __name__ == "__main__":
