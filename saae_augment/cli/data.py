@@ -111,3 +111,18 @@ def inspect(
     if strict and s["problems"]:
         err.print(f"[bold red]error:[/] {len(s['problems'])} problem(s) in {s['source']} (--strict)", markup=True)
         raise typer.Exit(1)
+
+
+@app.command("split")
+@user_errors
+def split(
+    spec: Annotated[str, typer.Argument(help="Data set SPEC to split.")],
+    per_class: Annotated[int, typer.Option(help="Training images per class; the rest become the test set.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for train/ and test/ (labels.csv folders).")],
+    seed: Annotated[int, typer.Option(help="Which images go to train.")] = 0,
+) -> None:
+    """Split a labeled set into train/ and test/ with K training images per class (low-data settings)."""
+    from saae_augment.data.split import split_dataset
+
+    counts = split_dataset(spec, per_class, out_dir, seed)
+    out.print(f"wrote {out_dir}/train ({counts['train']:,} images) and {out_dir}/test ({counts['test']:,} images)")

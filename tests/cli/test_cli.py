@@ -243,3 +243,64 @@ def test_synth_errors_for_missing_checkpoint_and_existing_output(smoke_run, tmp_
     assert ok.exit_code == 0
     again = run("synth", "--ckpt", str(smoke_run), "--n", "5", "--out", str(tmp_path / "S"))
     assert_one_line_error(again, "already holds a synthesis")
+
+
+def test_eval_ocr_done_when_command(smoke_run, glyph_folder, tmp_path):
+    synth_dir = tmp_path / "S"
+    assert run("synth", "--ckpt", str(smoke_run), "--n", "200", "--out", str(synth_dir)).exit_code == 0
+    split = run("data", "split", str(glyph_folder), "--per-class", "4", "--out", str(tmp_path / "D"))
+    assert split.exit_code == 0, split.output
+    result = run(
+        "eval-ocr",
+        "--train",
+        str(tmp_path / "D" / "train"),
+        "--test",
+        str(tmp_path / "D" / "test"),
+        "--synth",
+        str(synth_dir),
+        "--ratios",
+        "0,1",
+        "--seeds",
+        "2",
+        "--steps",
+        "20",
+        "--out",
+        str(tmp_path / "E"),
+    )
+    assert result.exit_code == 0, result.output
+    for name in ("results.json", "results.csv", "accuracy.png"):
+        assert (tmp_path / "E" / name).is_file()
+    summary = json.loads((tmp_path / "E" / "results.json").read_text())["summary"]
+    for row in summary:  # the terminal table shows every summary row
+        assert f"{100 * row['mean']:.2f} ± {100 * row['std']:.2f}" in result.stdout
+
+
+def test_eval_ocr_bad_ratios_and_missing_synth(glyph_folder, tmp_path):
+    assert_one_line_error(
+        run(
+            "eval-ocr",
+            "--train",
+            str(glyph_folder),
+            "--test",
+            str(glyph_folder),
+            "--ratios",
+            "a,b",
+            "--out",
+            str(tmp_path / "E"),
+        ),
+        "--ratios",
+    )
+    assert_one_line_error(
+        run(
+            "eval-ocr",
+            "--train",
+            str(glyph_folder),
+            "--test",
+            str(glyph_folder),
+            "--regime",
+            "synth",
+            "--out",
+            str(tmp_path / "E"),
+        ),
+        "need --synth",
+    )

@@ -1,0 +1,1 @@
+"""Does synthetic data help a recognizer? Regimes, recognizers, metrics and the report."""

@@ -1,0 +1,178 @@
+"""eval-ocr's outputs: results.json, results.csv, accuracy.png, confusion.png and report.md."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from saae_augment.atomicio import write_text_atomic
+
+COLOURS = {
+    "real": "#444444",
+    "real+aug": "#1f77b4",
+    "real+fonts": "#ff7f0e",
+    "real+synth": "#2ca02c",
+    "real+aug+synth": "#d62728",
+    "synth": "#9467bd",
+}
+
+
+def fmt_ratio(ratio: float | None) -> str:
+    return "-" if ratio is None else f"{ratio:g}"
+
+
+def table_rows(summary: Sequence[dict[str, Any]]) -> list[tuple[str, str, str, str]]:
+    return [
+        (s["regime"], fmt_ratio(s["ratio"]), f"{100 * s['mean']:.2f} ± {100 * s['std']:.2f}", str(s["seeds"]))
+        for s in summary
+    ]
+
+
+def best(summary: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    return max(summary, key=lambda s: s["mean"])
+
+
+def plot_accuracy(path: Path, summary: Sequence[dict[str, Any]], ratios: Sequence[float]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4.5), dpi=120)
+    xmax = max([r for r in ratios] + [1])
+    for regime, colour in COLOURS.items():
+        points = sorted((s["ratio"], s["mean"], s["std"]) for s in summary if s["regime"] == regime)
+        if not points:
+            continue
+        if regime in ("real", "real+aug", "synth"):
+            _, m, sd = points[0]
+            ax.axhline(
+                100 * m,
+                color=colour,
+                ls="--" if regime == "synth" else ":",
+                lw=1.2,
+                label=f"{regime} ({100 * m:.1f})" if regime != "synth" else f"synth only / CAS ({100 * m:.1f})",
+            )
+            ax.axhspan(100 * (m - sd), 100 * (m + sd), color=colour, alpha=0.08)
+            continue
+        xs, ms, sds = zip(*points, strict=True)
+        ax.errorbar(
+            xs, [100 * m for m in ms], yerr=[100 * s for s in sds], color=colour, marker="o", capsize=3, label=regime
+        )
+    ax.set_xlabel("extra samples per real training sample (ratio)")
+    ax.set_ylabel("test accuracy on real images (%)")
+    ax.set_xlim(-0.3, xmax + 0.3)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    ax.set_title("Recognizer accuracy vs amount of extra data (mean ± std over seeds)")
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def plot_confusion(
+    path: Path, classes: Sequence[str], truth: Sequence[str], preds: Sequence[Sequence[str]], title: str
+) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    index = {c: i for i, c in enumerate(classes)}
+    m = np.zeros((len(classes), len(classes)), dtype=int)
+    for pred in preds:
+        for t, p in zip(truth, pred, strict=True):
+            m[index[t], index[p]] += 1
+    k = len(classes)
+    fig, ax = plt.subplots(figsize=(max(4, 0.45 * k + 1.5), max(3.5, 0.45 * k + 1)), dpi=120)
+    ax.imshow(m, cmap="Blues")
+    if k <= 40:
+        for i in range(k):
+            for j in range(k):
+                if m[i, j]:
+                    ax.text(
+                        j,
+                        i,
+                        str(m[i, j]),
+                        ha="center",
+                        va="center",
+                        fontsize=7,
+                        color="white" if m[i, j] > m.max() / 2 else "black",
+                    )
+    ax.set_xticks(range(k), classes, fontsize=8)
+    ax.set_yticks(range(k), classes, fontsize=8)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def markdown(settings: dict[str, Any], summary: Sequence[dict[str, Any]], extra: Sequence[tuple[str, str]]) -> str:
+    b = best(summary)
+    lines = [
+        "# eval-ocr report",
+        "",
+        f"Recognizer: small CNN, {settings['steps']} steps of batch {settings['batch_size']} per run, "
+        f"best-on-validation weights; {settings['seeds']} seed(s). Real training images: {settings['n_real_fit']} "
+        f"(+ {settings['n_val']} for validation), real test images: {settings['n_test']}, "
+        f"image size {settings['size'][0]}x{settings['size'][1]}.",
+        "",
+        "| regime | ratio | test accuracy % (mean ± std) | seeds |",
+        "| --- | --- | --- | --- |",
+    ]
+    lines += [f"| {a} | {b_} | {c} | {d} |" for a, b_, c, d in table_rows(summary)]
+    lines += [
+        "",
+        f"Best: **{b['regime']}** at ratio {fmt_ratio(b['ratio'])}: {100 * b['mean']:.2f} ± {100 * b['std']:.2f}%.",
+        "",
+        "ratio = extra samples (fonts or synthetic) per real training sample; `synth` trains on synthetic "
+        "images only (Classification Accuracy Score).",
+        "",
+        "![accuracy vs ratio](accuracy.png)",
+        "",
+        "![confusion matrix of the best regime](confusion.png)",
+    ]
+    for title, rel in extra:
+        lines += ["", f"## {title}", "", f"![{title}]({rel})"]
+    lines += ["", "Files: `results.json`, `results.csv` (one row per regime × ratio × seed).", ""]
+    return "\n".join(lines)
+
+
+def write_outputs(
+    out: Path,
+    settings: dict[str, Any],
+    runs: Sequence[dict[str, Any]],
+    summary: Sequence[dict[str, Any]],
+    classes: Sequence[str],
+    test_labels: Sequence[str],
+    extra: Sequence[tuple[str, str]] = (),
+) -> None:
+    import pandas as pd
+
+    public = [{k: v for k, v in r.items() if not k.startswith("_")} for r in runs]
+    clean = json.loads(
+        json.dumps(
+            {"settings": settings, "summary": summary, "runs": public},
+            default=lambda x: None if isinstance(x, float) and math.isnan(x) else x,
+        )
+    )
+    write_text_atomic(out / "results.json", json.dumps(clean, indent=2, ensure_ascii=False) + "\n")
+    write_text_atomic(out / "results.csv", pd.DataFrame(public).to_csv(index=False))
+    plot_accuracy(out / "accuracy.png", summary, settings["ratios"])
+    b = best(summary)
+    preds = [r["_pred"] for r in runs if r["regime"] == b["regime"] and r["ratio"] == b["ratio"] and "_pred" in r]
+    plot_confusion(
+        out / "confusion.png",
+        classes,
+        test_labels,
+        preds,
+        f"{b['regime']} ratio {fmt_ratio(b['ratio'])}: test predictions summed over seeds",
+    )
+    write_text_atomic(out / "report.md", markdown(settings, summary, extra))

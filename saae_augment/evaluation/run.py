@@ -1,0 +1,216 @@
+"""`evaluate_ocr()`: train a recognizer per regime × ratio × seed, test each on real images.
+
+Every run gets the same step budget (or the same minutes), the same validation split (taken
+from the real training data only; the test set is only ever read for the final accuracy), and
+keeps its best-on-validation weights.
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from saae_augment import __version__
+from saae_augment.data.augment import Augmenter
+from saae_augment.data.datasets import stratified_split
+from saae_augment.data.load import load_dataset
+from saae_augment.errors import UsageError
+from saae_augment.evaluation.recognizer import CharRecognizer
+from saae_augment.evaluation.regimes import (
+    ADDITIVE,
+    NEEDS_SYNTH,
+    REGIMES,
+    Pool,
+    batch_sampler,
+    dark_on_light,
+    font_pool,
+    training_set,
+)
+from saae_augment.evaluation.report import write_outputs
+
+
+@dataclass
+class EvalResult:
+    out: Path
+    runs: list[dict[str, Any]]
+    summary: list[dict[str, Any]]
+
+
+def _pool(spec: str | Path, size: tuple[int, int], classes: Sequence[str] | None) -> tuple[Pool, Any]:
+    data = load_dataset(spec, size=size, mode="L", charset="".join(classes) if classes else None)
+    keep = [i for i, x in enumerate(data.labels) if classes is None or x in classes]
+    return Pool(np.stack([data.images[i] for i in keep]), [data.labels[i] for i in keep]), data.report
+
+
+def _report_images(out: Path, synth: Sequence[str | Path], ckpt: str | Path | None) -> list[tuple[str, str]]:
+    """Pictures for report.md, copied into `out` so the report's links stay valid."""
+    from saae_augment.data.sheet import class_sheet
+
+    extra = []
+    if ckpt is not None:
+        grids = sorted((Path(ckpt) / "grids").glob("step-*.png"))
+        if grids:
+            shutil.copyfile(grids[-1], out / "style-grid.png")
+            extra.append((f"Style transfer ({Path(ckpt).name}, {grids[-1].stem})", "style-grid.png"))
+    if synth:
+        class_sheet(load_dataset(synth[0], mode="L")).save(out / "synth-sheet.png")
+        extra.append((f"Synthetic samples ({Path(synth[0]).name})", "synth-sheet.png"))
+    return extra
+
+
+def summarize(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    groups: dict[tuple[str, float | None], list[float]] = {}
+    for r in runs:
+        groups.setdefault((r["regime"], r["ratio"]), []).append(r["test_acc"])
+    order = {name: i for i, name in enumerate(REGIMES)}
+    rows = []
+    for (regime, ratio), accs in sorted(groups.items(), key=lambda kv: (order[kv[0][0]], kv[0][1] or 0)):
+        rows.append(
+            {
+                "regime": regime,
+                "ratio": ratio,
+                "mean": statistics.fmean(accs),
+                "std": statistics.stdev(accs) if len(accs) > 1 else 0.0,
+                "seeds": len(accs),
+            }
+        )
+    return rows
+
+
+def evaluate_ocr(
+    train: str | Path,
+    test: str | Path,
+    out: str | Path,
+    synth: Sequence[str | Path] = (),
+    ratios: Sequence[float] = (0, 1, 2, 5, 10),
+    seeds: int = 3,
+    steps: int = 400,
+    minutes: float | None = None,
+    size: tuple[int, int] | None = None,
+    regimes: Sequence[str] | None = None,
+    batch_size: int = 64,
+    val_fraction: float = 0.2,
+    augment: str = "classic",
+    on_progress: Callable[[int, int, dict[str, Any]], None] | None = None,
+    ckpt: str | Path | None = None,
+) -> EvalResult:
+    """Train and test every regime; write results.json/.csv, accuracy.png, confusion.png, report.md.
+
+    `ckpt` (the SAAE run that made the synthetic set) adds its last style-transfer grid to the
+    report; a contact sheet of the first synthetic set is always added when there is one.
+    """
+    if seeds < 1 or steps < 1 or batch_size < 2:
+        raise UsageError("--seeds and --steps must be at least 1, --batch-size at least 2")
+    if any(r < 0 for r in ratios):
+        raise UsageError("--ratios must be 0 or more")
+    wanted = list(regimes or [r for r in REGIMES if synth or r not in NEEDS_SYNTH])
+    unknown = [r for r in wanted if r not in REGIMES]
+    if unknown:
+        raise UsageError(f"unknown regime {', '.join(unknown)}; choose from {', '.join(REGIMES)}")
+    if not synth and any(r in NEEDS_SYNTH for r in wanted):
+        raise UsageError("regimes with synth need --synth DIR (a `saae-augment synth` output)")
+    if size is None:
+        size = (28, 28)
+        if synth:
+            first = load_dataset(synth[0], mode="L")
+            size = first.images[0].shape[:2]
+    t_start = time.perf_counter()
+    train_data, train_report = _pool(train, size, None)
+    classes = sorted(set(train_data.labels))
+    if len(classes) < 2:
+        raise UsageError(f"{train} has {len(classes)} class(es); a recognizer needs at least 2")
+    test_data, _ = _pool(test, size, classes)
+    fit_idx, val_idx = stratified_split(train_data.labels, val_fraction, 0)
+    if not val_idx:
+        raise UsageError(f"{train} is too small for a validation split (need 2+ images in some class)")
+    real, val = train_data.take(np.array(fit_idx)), train_data.take(np.array(val_idx))
+    synth_pool = None
+    for spec in synth:
+        p, _ = _pool(spec, size, classes)
+        synth_pool = (
+            p
+            if synth_pool is None
+            else Pool(np.concatenate([synth_pool.images, p.images]), synth_pool.labels + p.labels)
+        )
+    invert = dark_on_light(train_data.images)
+    fonts, font_names = font_pool(classes, size, invert) if "real+fonts" in wanted else (None, [])
+    augmenter = Augmenter(augment)
+
+    plan: list[tuple[str, float | None]] = []
+    for regime in wanted:
+        if regime in ("real", "real+aug"):
+            plan.append((regime, 0.0))
+        elif regime == "synth":
+            plan.append((regime, None))
+        else:
+            plan.extend((regime, float(r)) for r in ratios if r > 0)
+    total = len(plan) * seeds
+    runs: list[dict[str, Any]] = []
+    done = 0
+    for seed in range(seeds):
+        for regime, ratio in plan:
+            data, aug = training_set(regime, ratio or 0.0, seed, real, synth_pool, fonts, augmenter)
+            sampler = batch_sampler(data, augmenter if aug else None, batch_size, seed, f"{regime}@{ratio}")
+            rec = CharRecognizer(classes, size)
+            fit = rec.fit(sampler, val.images, val.labels, steps, minutes, seed)
+            pred = rec.predict(test_data.images)
+            correct = sum(p == t for p, t in zip(pred, test_data.labels, strict=True))
+            row = {
+                "regime": regime,
+                "ratio": ratio,
+                "seed": seed,
+                "test_acc": correct / len(pred),
+                "val_acc": fit["val_acc"],
+                "n_real": len(real) if regime != "synth" else 0,
+                "n_train": len(data),
+                "steps": fit["steps"],
+                "seconds": round(fit["seconds"], 2),
+                "derived_from": None,
+            }
+            row["_pred"] = pred
+            runs.append(row)
+            done += 1
+            if on_progress:
+                on_progress(done, total, row)
+    # At ratio 0 an additive regime *is* its base: rows say so instead of training twice.
+    if 0 in ratios:
+        for regime, base in ADDITIVE.items():
+            if regime in wanted and base in wanted:
+                for r in [r for r in runs if r["regime"] == base and r["ratio"] == 0.0 and r["derived_from"] is None]:
+                    runs.append({**r, "regime": regime, "derived_from": base})
+    summary = summarize(runs)
+    settings = {
+        "train": str(train),
+        "test": str(test),
+        "synth": [str(s) for s in synth],
+        "ratios": list(ratios),
+        "seeds": seeds,
+        "steps": steps,
+        "minutes": minutes,
+        "size": list(size),
+        "batch_size": batch_size,
+        "val_fraction": val_fraction,
+        "augment": augment,
+        "regimes": wanted,
+        "classes": classes,
+        "n_real_fit": len(real),
+        "n_val": len(val),
+        "n_test": len(test_data),
+        "n_synth_pool": len(synth_pool) if synth_pool is not None else 0,
+        "fonts": font_names,
+        "train_skipped": train_report.skipped,
+        "version": __version__,
+    }
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    extra = _report_images(out, synth, ckpt)
+    settings["elapsed_s"] = round(time.perf_counter() - t_start, 1)
+    write_outputs(out, settings, runs, summary, classes, test_data.labels, extra)
+    return EvalResult(out, [{k: v for k, v in r.items() if not k.startswith("_")} for r in runs], summary)
