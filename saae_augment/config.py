@@ -17,6 +17,7 @@ from typing import Any, Literal, Union
 import yaml
 
 from saae_augment.errors import SaaeError
+from saae_augment.yamlfiles import builtin_names, load_named_yaml
 
 
 class RecipeError(SaaeError):
@@ -246,20 +247,13 @@ def apply_overrides(values: dict[str, Any], overrides: list[str]) -> dict[str, A
 
 
 def recipe_names() -> list[str]:
-    return sorted(p.stem for p in RECIPE_DIR.glob("*.yaml"))
+    return builtin_names(RECIPE_DIR)
 
 
 def read_recipe_file(name_or_path: str | Path) -> dict[str, Any]:
     """A built-in recipe by name (`digits`), or a YAML file."""
-    path = Path(name_or_path)
-    if not path.suffix and (RECIPE_DIR / f"{name_or_path}.yaml").is_file():
-        path = RECIPE_DIR / f"{name_or_path}.yaml"
-    if not path.is_file():
-        raise RecipeError(f"no recipe {name_or_path!r}: give a file or one of {', '.join(recipe_names())}")
-    try:
-        values = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise RecipeError(f"recipe {path} is not valid YAML ({str(exc).splitlines()[0]})") from None
+    path, values = load_named_yaml(name_or_path, RECIPE_DIR, "recipe", RecipeError)
+    values = values or {}
     if not isinstance(values, dict):
         raise RecipeError(f"recipe {path} must be a mapping of sections")
     values.setdefault("name", path.stem)

@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from saae_augment.cli.output import err, out, user_errors
+from saae_augment.cli.output import err, make_progress, out, user_errors
 from saae_augment.data.glyphs import parse_size
 from saae_augment.errors import UsageError
 
@@ -39,15 +38,7 @@ def eval_ocr(
     from saae_augment.evaluation.report import table_rows
     from saae_augment.evaluation.run import evaluate_ocr
 
-    progress = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    )
+    progress = make_progress()
     task = progress.add_task("training recognizers", total=None)
 
     def on_progress(done: int, total: int, row: dict[str, Any]) -> None:

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
 
 from saae_augment.errors import SaaeError
 
@@ -33,18 +33,24 @@ def user_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-@contextmanager
-def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
-    """A rich progress bar on stderr; yields the `on_progress(done, total)` the library takes."""
-    with Progress(
+def make_progress(*extra: ProgressColumn) -> Progress:
+    """Our progress bar: on stderr, only on a terminal (a log file gets plain lines instead)."""
+    return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),
+        *extra,
         console=err,
         transient=True,
         disable=not err.is_terminal,
-    ) as progress:
+    )
+
+
+@contextmanager
+def progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar on stderr; yields the `on_progress(done, total)` the library takes."""
+    with make_progress() as progress:
         task = progress.add_task(description, total=None)
 
         def update(done: int, total: int) -> None:

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import TextColumn
 
-from saae_augment.cli.output import err, out, user_errors
+from saae_augment.cli.output import make_progress, out, user_errors
 from saae_augment.data.textfiles import read_texts_file
 from saae_augment.errors import UsageError
 
@@ -42,17 +42,8 @@ def synth(
     only = [c.strip() for c in classes.split(",") if c.strip()] if classes else None
     if classes is not None and not only:
         raise UsageError("--classes is empty: give classes separated by commas, e.g. --classes 3,5,8")
-    progress = Progress(
-        TextColumn("synthesizing"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    )
-    task = progress.add_task("synth", total=None, rate="")
+    progress = make_progress(TextColumn("{task.fields[rate]}"))
+    task = progress.add_task("synthesizing", total=None, rate="")
 
     def on_progress(done: int, total: int) -> None:
         elapsed = progress.tasks[0].elapsed or 0.0

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import TextColumn, TimeElapsedColumn
 
-from saae_augment.cli.output import err, out, user_errors
+from saae_augment.cli.output import err, make_progress, out, user_errors
 from saae_augment.config import recipe_names
 
 
@@ -68,17 +68,7 @@ def train(
     from saae_augment.training.loop import train as run_training
 
     overrides = _overrides(set_, max_steps, minutes, batch_size, seed, threads, disc, arch)
-    progress = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        TextColumn("{task.fields[losses]}"),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    )
+    progress = make_progress(TimeElapsedColumn(), TextColumn("{task.fields[losses]}"))
     task = None
 
     def on_event(kind: str, p: dict[str, Any]) -> None:

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from saae_augment.errors import SaaeError
+from saae_augment.yamlfiles import builtin_names, load_named_yaml
 
 AUGMENT_DIR = Path(__file__).resolve().parent.parent / "recipes" / "augment"
 
@@ -25,19 +25,11 @@ class AugmentError(SaaeError):
 
 
 def augment_names() -> list[str]:
-    return sorted(p.stem for p in AUGMENT_DIR.glob("*.yaml"))
+    return builtin_names(AUGMENT_DIR)
 
 
 def read_augment_recipe(name_or_path: str | Path) -> list[dict[str, dict[str, Any]]]:
-    path = Path(name_or_path)
-    if not path.suffix and (AUGMENT_DIR / f"{name_or_path}.yaml").is_file():
-        path = AUGMENT_DIR / f"{name_or_path}.yaml"
-    if not path.is_file():
-        raise AugmentError(f"no augmentation {name_or_path!r}: give a YAML file or one of {', '.join(augment_names())}")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise AugmentError(f"augmentation {path} is not valid YAML ({str(exc).splitlines()[0]})") from None
+    path, data = load_named_yaml(name_or_path, AUGMENT_DIR, "augmentation", AugmentError)
     steps = data.get("transforms") if isinstance(data, dict) else None
     if not isinstance(data, dict) or set(data) - {"transforms", "description"} or not isinstance(steps, list):
         raise AugmentError(

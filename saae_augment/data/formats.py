@@ -123,6 +123,19 @@ def read_txt_folder(path: Path, report: LoadReport) -> list[RawSample]:
 # --- class folders --------------------------------------------------------------------------
 
 
+def _images_under(root: Path, folder: Path, label: str, report: LoadReport) -> list[RawSample]:
+    """Every image file below `folder`, labelled `label`; other files are listed as ignored."""
+    samples = []
+    for f in sorted(p for p in folder.rglob("*") if p.is_file()):
+        rel = f.relative_to(root).as_posix()
+        if f.suffix.lower() not in IMAGE_SUFFIXES:
+            report.ignored_files.append(rel)
+            continue
+        report.listed += 1
+        samples.append(RawSample(rel, label, (lambda p=f: p)))
+    return samples
+
+
 def read_class_folders(path: Path, report: LoadReport) -> list[RawSample]:
     """torchvision's ImageFolder layout: the sub-folder's name is the label."""
     if not path.is_dir():
@@ -132,13 +145,7 @@ def read_class_folders(path: Path, report: LoadReport) -> list[RawSample]:
         if not item.is_dir():
             report.ignored_files.append(item.name)
             continue
-        for f in sorted(p for p in item.rglob("*") if p.is_file()):
-            rel = f.relative_to(path).as_posix()
-            if f.suffix.lower() not in IMAGE_SUFFIXES:
-                report.ignored_files.append(rel)
-                continue
-            report.listed += 1
-            samples.append(RawSample(rel, item.name, (lambda p=f: p)))
+        samples.extend(_images_under(path, item, item.name, report))
     return samples
 
 
@@ -146,15 +153,7 @@ def read_image_folder(path: Path, report: LoadReport) -> list[RawSample]:
     """Every image under a folder, without labels: a style pool needs no labels."""
     if not path.is_dir():
         raise DatasetError(f"{path} is not a folder")
-    samples = []
-    for f in sorted(p for p in path.rglob("*") if p.is_file()):
-        rel = f.relative_to(path).as_posix()
-        if f.suffix.lower() not in IMAGE_SUFFIXES:
-            report.ignored_files.append(rel)
-            continue
-        report.listed += 1
-        samples.append(RawSample(rel, "", (lambda p=f: p)))
-    return samples
+    return _images_under(path, path, "", report)
 
 
 # --- MNIST / EMNIST idx ---------------------------------------------------------------------
