@@ -6,6 +6,7 @@ import typer
 
 from saae_augment import __version__
 from saae_augment.cli import data as data_cmd
+from saae_augment.cli import evalgen as evalgen_cmd
 from saae_augment.cli import evalocr as evalocr_cmd
 from saae_augment.cli import render as render_cmd
 from saae_augment.cli import synth as synth_cmd
@@ -24,6 +25,7 @@ app.command("train")(train_cmd.train)
 app.command("synth")(synth_cmd.synth)
 app.command("synth-merge")(synth_cmd.synth_merge)
 app.command("eval-ocr")(evalocr_cmd.eval_ocr)
+app.command("eval-gen")(evalgen_cmd.eval_gen)
 app.add_typer(data_cmd.app, name="data")
 
 

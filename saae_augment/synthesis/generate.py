@@ -40,6 +40,7 @@ class StylePool:
     images: torch.Tensor  # P×C×H×W
     sources: list[str]
     spec: str
+    labels: list[str]  # "" where the style set has no labels
 
 
 def _pad(t: torch.Tensor, multiple: int) -> torch.Tensor:
@@ -52,12 +53,17 @@ def load_style_pool(payload: dict, recipe: Recipe, styles: str | Path | None) ->
     size, mode = recipe.data.size, recipe.data.mode
     if styles is not None:
         data = load_dataset(styles, size=size, mode=mode, labels_required=False)
-        return StylePool(to_tensor(data.images), list(data.sources), str(styles))
+        return StylePool(to_tensor(data.images), list(data.sources), str(styles), list(data.labels))
     spec = payload["data"]["spec"]
     cs = recipe.data.charset
     data = load_dataset(spec, size=size, mode=mode, charset=CHARSETS.get(cs, cs) if cs else None)
     train_idx, _ = stratified_split(data.labels, recipe.data.val_fraction, recipe.train.seed)
-    return StylePool(to_tensor([data.images[i] for i in train_idx]), [data.sources[i] for i in train_idx], spec)
+    return StylePool(
+        to_tensor([data.images[i] for i in train_idx]),
+        [data.sources[i] for i in train_idx],
+        spec,
+        [data.labels[i] for i in train_idx],
+    )
 
 
 class Synthesizer:

@@ -304,3 +304,11 @@ def test_eval_ocr_bad_ratios_and_missing_synth(glyph_folder, tmp_path):
         ),
         "need --synth",
     )
+
+
+def test_eval_gen_command(smoke_run, tmp_path):
+    result = run("eval-gen", "--ckpt", str(smoke_run), "--n", "200", "--cas-steps", "10", "--out", str(tmp_path / "G"))
+    assert result.exit_code == 0, result.output
+    assert "Parzen" in result.stdout and "CAS" in result.stdout
+    assert (tmp_path / "G" / "metrics.json").is_file() and (tmp_path / "G" / "report.md").is_file()
+    assert_one_line_error(run("eval-gen", "--ckpt", str(tmp_path), "--out", str(tmp_path / "H")), "no checkpoint")

@@ -177,3 +177,29 @@ def test_every_style_source_trains(glyph_folder, tmp_path, source):
     result = train(glyph_folder, "smoke", [f"train.style_source={source}", "train.max_steps=3"], out=tmp_path / source)
     assert result.status == "completed"
     assert yaml.safe_load((tmp_path / source / "config.yaml").read_text())["train"]["style_source"] == source
+
+
+def test_eval_gen_writes_every_metric_and_figure(smoke_run, tmp_path):
+    from saae_augment.evaluation.generative import evaluate_generator
+
+    out = tmp_path / "G"
+    m = evaluate_generator(smoke_run, out, n=300, cas_steps=20, compare=smoke_run)
+    saved = json.loads((out / "metrics.json").read_text())
+    for key in (
+        "parzen_ll",
+        "parzen_se",
+        "parzen_sigma",
+        "parzen_ll_real_reference",
+        "content_accuracy",
+        "copy_rate",
+        "nn_distance_samples",
+        "nn_distance_test",
+        "cas_accuracy",
+    ):
+        assert key in saved and key in saved["compare"], key
+    assert saved["parzen_ll"] == pytest.approx(m["parzen_ll"])
+    assert 0.1 <= saved["parzen_sigma"] <= 1.0 and 0 <= saved["content_accuracy"] <= 1
+    report = (out / "report.md").read_text()
+    assert "| AAE | 340 ± 2 |" in report and "real training images (reference)" in report
+    for name in ("style-grid.png", "samples.png", "nearest.png", "interpolation.png", "compare-style-grid.png"):
+        assert (out / name).is_file(), name
