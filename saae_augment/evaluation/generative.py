@@ -165,7 +165,7 @@ def _figures(out: Path, a: dict[str, Any], prefix: str = "") -> dict[str, str]:
     dev = synth.device
     files = {}
     styles = to_tensor(a["val"][:8]).to(dev)
-    glyphs = _glyph_bank(synth)
+    glyphs = synth.glyph_bank
     style_transfer_grid(synth.G, glyphs, styles).save(out / f"{prefix}style-grid.png")
     files["style transfer (Figure 6)"] = f"{prefix}style-grid.png"
     k = min(100, len(a["samples"]))
@@ -180,12 +180,6 @@ def _figures(out: Path, a: dict[str, Any], prefix: str = "") -> dict[str, str]:
     files["samples beside their nearest training image (Figure 3)"] = f"{prefix}nearest.png"
     files["style interpolation"] = _interpolation(out, synth, glyphs, styles, prefix)
     return files
-
-
-def _glyph_bank(synth: Synthesizer) -> torch.Tensor:
-    from saae_augment.training.checkpoint import load_checkpoint
-
-    return load_checkpoint(synth.checkpoint_path)["glyph"]["bank"].to(synth.device)
 
 
 @torch.no_grad()

@@ -91,8 +91,9 @@ class Synthesizer:
         self.judge.load_state_dict(payload["state"]["judge"])
         self.pool = load_style_pool(payload, self.recipe, styles)
         self._index = {c: i for i, c in enumerate(self.classes)}
+        self.glyph_bank: torch.Tensor = payload["glyph"]["bank"].to(device)  # one rendered glyph per class
         with torch.no_grad():
-            self.content_maps = self.G.content(payload["glyph"]["bank"].to(device))
+            self.content_maps = self.G.content(self.glyph_bank)
             vectors = [
                 self.G.encode_style(_pad(self.pool.images[i : i + POOL_CHUNK], POOL_CHUNK).to(device))
                 for i in range(0, len(self.pool.images), POOL_CHUNK)
