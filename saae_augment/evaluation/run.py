@@ -29,6 +29,7 @@ from saae_augment.evaluation.regimes import (
     REGIMES,
     Pool,
     batch_sampler,
+    concat,
     dark_on_light,
     font_pool,
     training_set,
@@ -134,11 +135,7 @@ def evaluate_ocr(
     synth_pool = None
     for spec in synth:
         p, _ = _pool(spec, size, classes)
-        synth_pool = (
-            p
-            if synth_pool is None
-            else Pool(np.concatenate([synth_pool.images, p.images]), synth_pool.labels + p.labels)
-        )
+        synth_pool = p if synth_pool is None else concat(synth_pool, p)
     invert = dark_on_light(train_data.images)
     fonts, font_names = font_pool(classes, size, invert) if "real+fonts" in wanted else (None, [])
     augmenter = Augmenter(augment)

@@ -67,6 +67,16 @@ def _labels_digest(labels: Sequence[str] | None) -> str | None:
     return None if labels is None else hashlib.sha256("\n".join(labels).encode()).hexdigest()
 
 
+def _judged(labels_csv: Path) -> tuple[int, int]:
+    """(rows, rows whose judge reading equals the label) of a synthesis label file."""
+    total = correct = 0
+    with labels_csv.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            total += 1
+            correct += row["judge"] == row["label"]
+    return total, correct
+
+
 def _read_manifest(path: Path) -> dict[str, Any] | None:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -180,11 +190,7 @@ def synthesize(
     finally:
         writer.close()
     elapsed = time.perf_counter() - t0
-    total, correct = 0, 0
-    with writer.csv_path.open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            total += 1
-            correct += row["judge"] == row["label"]
+    total, correct = _judged(writer.csv_path)
     accuracy = correct / total if total else float("nan")
     made = (hi - lo) - done
     path = write_manifest(
@@ -250,11 +256,11 @@ def merge_shards(shard_dirs: Sequence[str | Path], out: str | Path) -> Path:
             csv_parts.append(lines[0])
         csv_parts.extend(lines[1:])
         txt_parts.append((d / f"labels{suffix}.txt").read_text(encoding="utf-8"))
-        with (d / f"labels{suffix}.csv").open(encoding="utf-8", newline="") as fh:
-            for row in csv.DictReader(fh):
-                total += 1
-                correct += row["judge"] == row["label"]
-                if d.resolve() != out.resolve():
+        n_rows, n_right = _judged(d / f"labels{suffix}.csv")
+        total, correct = total + n_rows, correct + n_right
+        if d.resolve() != out.resolve():
+            with (d / f"labels{suffix}.csv").open(encoding="utf-8", newline="") as fh:
+                for row in csv.DictReader(fh):
                     src, dst = d / row["path"], out / row["path"]
                     dst.parent.mkdir(parents=True, exist_ok=True)
                     if not dst.exists():
