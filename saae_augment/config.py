@@ -40,6 +40,11 @@ class GlyphConfig:
 
     font: str | None = None  # None = DejaVu Sans from matplotlib
     invert: bool = False  # False: white ink on black, like the embedded digits
+    # Content variety for the cross-content branch of training and for synthesis: glyphs drawn from
+    # `fonts` fonts (this recipe's font first, then installed fonts that cover the charset) and
+    # warped at random with strength `warp` (rotation ±10°, scale ±10%, shear, shift at 1.0).
+    fonts: int = 1
+    warp: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,9 @@ class ModelConfig:
     channels: int | None = None  # None = the arch's width (paper 64, fast 32)
     style_dim: int = 64
     style_grid: int = 4  # the style vector is decoded to a style_grid² map, then resized to the content map
+    # concat: the paper's decoder (content map beside a spatial style map); film: the style vector
+    # scales and shifts the decoder's feature channels, so it cannot carry its own glyph's shape
+    style_inject: Literal["concat", "film"] = "concat"
     disc: Literal["kplus1", "binary"] = "kplus1"
     disc_channels: int = 32
     disc_hidden: int = 128
@@ -86,6 +94,10 @@ class TrainConfig:
     # The style image of step 1: the target itself (the paper), an augmented copy of it, another
     # image of the same class, or any other training image.
     style_source: Literal["self", "augmented", "same-class", "other"] = "self"
+    # DiffAugment strength for what the discriminator sees (0 = off): keeps D from memorising a
+    # small real set; see training/diffaug.py.
+    d_augment: float = 0.0
+    ema: float = 0.0  # decay of an exponential moving average of G's weights (0 = off); synthesis uses it
     log_every: int = 25
     eval_every: int = 250
     grid_every: int = 500
@@ -193,6 +205,10 @@ def _check_ranges(r: Recipe) -> None:
         (all(4 <= s <= 1024 for s in r.data.size), "data.size must be between 4 and 1024"),
         (0.0 < r.data.val_fraction < 1.0, "data.val_fraction must be between 0 and 1"),
         (r.model.width >= 1 and r.model.style_dim >= 1 and r.model.style_grid >= 1, "model sizes must be positive"),
+        (1 <= r.glyph.fonts <= 64, "glyph.fonts must be between 1 and 64"),
+        (0.0 <= r.glyph.warp <= 2.0, "glyph.warp must be between 0 and 2"),
+        (0.0 <= r.train.d_augment <= 2.0, "train.d_augment must be between 0 and 2"),
+        (0.0 <= r.train.ema < 1.0, "train.ema must be at least 0 and below 1"),
         (r.train.batch_size >= 2, "train.batch_size must be at least 2"),
         (r.train.max_steps >= 1, "train.max_steps must be at least 1"),
         (r.train.minutes is None or r.train.minutes > 0, "train.minutes must be positive"),

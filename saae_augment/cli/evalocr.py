@@ -34,7 +34,8 @@ def eval_ocr(
     regime: Annotated[list[str] | None, typer.Option(help="Only these regimes (repeatable).")] = None,
     ckpt: Annotated[Path | None, typer.Option(help="SAAE run that made --synth: its grid goes in the report.")] = None,
 ) -> None:
-    """Train a recognizer per regime (real, real+aug, real+fonts, real+synth, real+aug+synth, synth) and compare."""
+    """Train a recognizer per regime (real, real+aug, real+fonts, real+aug+fonts, real+synth, real+aug+synth,
+    synth) and compare."""
     from saae_augment.evaluation.report import table_rows
     from saae_augment.evaluation.run import evaluate_ocr
 

@@ -34,6 +34,9 @@ def synth(
     device: Annotated[str, typer.Option(help="auto, cpu, cuda or mps.")] = "auto",
     workers: Annotated[int | None, typer.Option(min=1, help="Encoder/writer threads.")] = None,
     precision: Annotated[str, typer.Option(help="auto (bf16 on CUDA, fp32 elsewhere), fp32 or bf16.")] = "auto",
+    select: Annotated[
+        bool, typer.Option(help="Draw again (new style, font, warp) any sample the judge does not read as its label.")
+    ] = False,
 ) -> None:
     """Write N correctly labeled samples in the style of real images; resumable and shardable."""
     from saae_augment.synthesis.run import parse_shard, synthesize
@@ -68,6 +71,8 @@ def synth(
             device,
             workers,
             on_progress,
+            precision,
+            select,
         )
     rate = result.generated_now / result.elapsed_s if result.elapsed_s else 0.0
     out.print(

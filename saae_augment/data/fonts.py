@@ -11,7 +11,7 @@ import hashlib
 import os
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from fontTools.ttLib import TTCollection, TTFont, TTLibError
@@ -124,15 +124,26 @@ def _installed_font_files() -> list[Path]:
     return sorted(files)
 
 
+@lru_cache(maxsize=1024)
+def _faces(path: Path, mtime_ns: int, size: int) -> tuple[Font, ...]:  # noqa: ARG001 (cache keys)
+    """A file's faces, parsed once per process while the file stays the same (its mtime and size
+    are part of the key, so a replaced font is read again and a new one is simply a new path)."""
+    try:
+        return tuple(open_font(path, i) for i in range(_face_count(path)))
+    except (FontError, TTLibError, OSError, AssertionError):
+        return ()
+
+
 def installed_fonts() -> list[Font]:
     """Every readable face in the usual system font folders and matplotlib's own; unreadable
     files are passed over here because they are not ours to judge, only to search."""
     fonts: list[Font] = []
     for file in _installed_font_files():
         try:
-            fonts.extend(open_font(file, i) for i in range(_face_count(file)))
-        except (FontError, TTLibError, OSError, AssertionError):
+            stat = file.stat()
+        except OSError:
             continue
+        fonts.extend(_faces(file, stat.st_mtime_ns, stat.st_size))
     return fonts
 
 

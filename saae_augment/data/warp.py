@@ -7,16 +7,36 @@ and the "augmented copy" style image of a training step.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
 
-def jitter(images: torch.Tensor, generator: torch.Generator, strength: float = 1.0) -> torch.Tensor:
+def jitter(
+    images: torch.Tensor, generator: torch.Generator, strength: float = 1.0, fill: float | None = None
+) -> torch.Tensor:
     """Random affine warps (rotation ±10°, scale ±10%, shear, shift ±6% at strength 1) with the
-    border extended, so a dark-on-light plate does not get a black frame."""
+    border extended (so a dark-on-light plate does not get a black frame), or `fill`ed."""
     n = images.shape[0]
-    u = torch.rand(n, 5, generator=generator) * 2 - 1
+    return affine_warp(images, torch.rand(n, 5, generator=generator) * 2 - 1, strength, fill)
+
+
+def warp_params(seeds: Sequence[int]) -> torch.Tensor:
+    """N×5 warp parameters in [-1, 1], one row per seed: a sample's warp depends on its seed alone."""
+    rows = [np.random.default_rng(s).uniform(-1.0, 1.0, 5) for s in seeds]
+    return torch.from_numpy(np.stack(rows)).float()
+
+
+def affine_warp(
+    images: torch.Tensor, u: torch.Tensor, strength: float = 1.0, fill: float | None = None
+) -> torch.Tensor:
+    """The warp of `jitter`, from explicit parameters `u` (N×5 in [-1, 1]).
+
+    `fill` None extends the border (photos, scans); a value fills what the warp uncovers with it
+    (rendered glyphs, whose strokes may touch the edge: extending them would draw stripes).
+    """
     angle = u[:, 0] * math.radians(10) * strength
     scale = 1 + u[:, 1] * 0.1 * strength
     shear = u[:, 2] * 0.15 * strength
@@ -26,4 +46,7 @@ def jitter(images: torch.Tensor, generator: torch.Generator, strength: float = 1
         images.device, images.dtype
     )
     grid = F.affine_grid(theta, list(images.shape), align_corners=False)
-    return F.grid_sample(images, grid, mode="bilinear", padding_mode="border", align_corners=False)
+    if fill is None:
+        return F.grid_sample(images, grid, mode="bilinear", padding_mode="border", align_corners=False)
+    warped = F.grid_sample(images - fill, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    return warped + fill

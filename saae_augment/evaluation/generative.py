@@ -82,7 +82,7 @@ def measure(
     synth = Synthesizer(ckpt, pick_device(device))
     sets = _splits(synth, real, val, test)
     spec = content_spec(synth.classes)
-    plans = [plan(seed, i, spec, len(synth.pool.sources), False) for i in range(n)]
+    plans = [plan(seed, i, spec, len(synth.pool.sources), False, len(synth.content_fonts)) for i in range(n)]
     images, reads = [], []
     for b in range(0, n, 512):
         im, rd = synth.generate(plans[b : b + 512])

@@ -4,6 +4,8 @@
 real images plus 5× as many of ours, drawn once per seed; batches are drawn uniformly from that
 union, so each image counts the same. `real+fonts` is what a font-based generator such as
 TextRecognitionDataGenerator gives: every class rendered in many fonts, each copy augmented.
+`real+aug+fonts` is the strongest baseline without our images: real images plus font glyphs,
+every batch augmented on the fly (fresh warps each step, for the real and the font images).
 """
 
 from __future__ import annotations
@@ -20,9 +22,10 @@ from saae_augment.errors import UsageError
 from saae_augment.evaluation.recognizer import BatchSampler
 from saae_augment.seeding import derive_seed
 
-REGIMES = ("real", "real+aug", "real+fonts", "real+synth", "real+aug+synth", "synth")
+REGIMES = ("real", "real+aug", "real+fonts", "real+aug+fonts", "real+synth", "real+aug+synth", "synth")
 NEEDS_SYNTH = {"real+synth", "real+aug+synth", "synth"}
-ADDITIVE = {"real+fonts": "real", "real+synth": "real", "real+aug+synth": "real+aug"}
+NEEDS_FONTS = {"real+fonts", "real+aug+fonts"}
+ADDITIVE = {"real+fonts": "real", "real+aug+fonts": "real+aug", "real+synth": "real", "real+aug+synth": "real+aug"}
 MAX_FONTS = 24
 
 
@@ -91,6 +94,10 @@ def training_set(
     if regime == "real+fonts":
         assert fonts is not None
         return concat(real, augmented_copies(fonts, n_extra, augmenter, seed)), False
+    if regime == "real+aug+fonts":
+        assert fonts is not None
+        rng = np.random.default_rng(derive_seed(seed, "font-copies"))
+        return concat(real, fonts.take(rng.integers(len(fonts), size=n_extra))), True
     assert synth is not None
     return concat(real, subset(synth, n_extra, seed, "synthetic")), regime == "real+aug+synth"
 

@@ -16,6 +16,7 @@ COLOURS = {
     "real": "#444444",
     "real+aug": "#1f77b4",
     "real+fonts": "#ff7f0e",
+    "real+aug+fonts": "#8c564b",
     "real+synth": "#2ca02c",
     "real+aug+synth": "#d62728",
     "synth": "#9467bd",

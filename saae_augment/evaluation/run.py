@@ -25,6 +25,7 @@ from saae_augment.errors import UsageError
 from saae_augment.evaluation.recognizer import CharRecognizer
 from saae_augment.evaluation.regimes import (
     ADDITIVE,
+    NEEDS_FONTS,
     NEEDS_SYNTH,
     REGIMES,
     Pool,
@@ -137,7 +138,7 @@ def evaluate_ocr(
         p, _ = _pool(spec, size, classes)
         synth_pool = p if synth_pool is None else concat(synth_pool, p)
     invert = dark_on_light(train_data.images)
-    fonts, font_names = font_pool(classes, size, invert) if "real+fonts" in wanted else (None, [])
+    fonts, font_names = font_pool(classes, size, invert) if NEEDS_FONTS & set(wanted) else (None, [])
     augmenter = Augmenter(augment)
 
     plan: list[tuple[str, float | None]] = []

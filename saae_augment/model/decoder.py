@@ -1,11 +1,18 @@
-"""The decoder: content map and style map side by side in, an image in [0, 1] out."""
+"""The decoders: content map in, style in, an image in [0, 1] out.
+
+`Decoder` (the paper's) reads the content map and a spatial style map side by side. `FiLMDecoder`
+reads the style as a vector that scales and shifts every feature channel (FiLM / AdaIN-like
+modulation): the style then has no spatial layout through which it could carry the *shape* of
+its own character into the output, so it can only change how strokes are drawn.
+"""
 
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
-from saae_augment.model.blocks import conv_bn_lrelu
+from saae_augment.model.blocks import LEAK, conv_bn_lrelu
 
 
 class Decoder(nn.Module):
@@ -20,3 +27,22 @@ class Decoder(nn.Module):
 
     def forward(self, content_map: torch.Tensor, style_map: torch.Tensor) -> torch.Tensor:
         return self.net(torch.cat([content_map, style_map], dim=1))
+
+
+class FiLMDecoder(nn.Module):
+    def __init__(self, width: int, out_channels: int, style_dim: int, layers: int = 2):
+        super().__init__()
+        self.convs = nn.ModuleList(nn.Conv2d(width, width, 3, padding=1, bias=False) for _ in range(layers))
+        self.norms = nn.ModuleList(nn.BatchNorm2d(width, affine=False) for _ in range(layers))
+        self.film = nn.Linear(style_dim, 2 * width * layers)
+        nn.init.zeros_(self.film.weight)  # start as plain BatchNorm (scale 1, shift 0)
+        nn.init.zeros_(self.film.bias)
+        self.last = nn.Conv2d(width, out_channels, 3, padding=1)
+
+    def forward(self, content_map: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
+        params = self.film(style)[:, :, None, None].chunk(2 * len(self.convs), dim=1)
+        h = content_map
+        for i, (conv, norm) in enumerate(zip(self.convs, self.norms, strict=True)):
+            scale, shift = params[2 * i], params[2 * i + 1]
+            h = F.leaky_relu(norm(conv(h)) * (1 + scale) + shift, LEAK)
+        return torch.sigmoid(self.last(h))

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from saae_augment.config import ModelConfig
-from saae_augment.model.decoder import Decoder
+from saae_augment.model.decoder import Decoder, FiLMDecoder
 from saae_augment.model.discriminator import Discriminator
 from saae_augment.model.encoders import ContentEncoder, StyleEncoder, StyleToMap
 
@@ -17,17 +17,23 @@ class Generator(nn.Module):
     def __init__(self, cfg: ModelConfig, channels: int):
         super().__init__()
         w = cfg.width
+        self.film = cfg.style_inject == "film"
         self.content = ContentEncoder(channels, w)
         self.style = StyleEncoder(channels, w, cfg.style_dim, cfg.style_grid)
-        self.style_map = StyleToMap(cfg.style_dim, w, cfg.style_grid)
-        self.decoder = Decoder(w, channels)
+        self.style_map: StyleToMap | None = None if self.film else StyleToMap(cfg.style_dim, w, cfg.style_grid)
+        self.decoder: nn.Module = FiLMDecoder(w, channels, cfg.style_dim) if self.film else Decoder(w, channels)
 
     def encode_style(self, style_image: torch.Tensor) -> torch.Tensor:
         return self.style(style_image)
 
     def decode(self, glyph: torch.Tensor, style_vector: torch.Tensor) -> torch.Tensor:
         """Write `glyph` in the style `style_vector` (separate, so styles can be mixed or reused)."""
-        content_map = self.content(glyph)
+        return self.decode_map(self.content(glyph), style_vector)
+
+    def decode_map(self, content_map: torch.Tensor, style_vector: torch.Tensor) -> torch.Tensor:
+        """The decoder from an already encoded content map (synthesis caches them per class)."""
+        if self.style_map is None:
+            return self.decoder(content_map, style_vector)
         return self.decoder(content_map, self.style_map(style_vector, content_map.shape[-2:]))
 
     def forward(self, glyph: torch.Tensor, style_image: torch.Tensor) -> torch.Tensor:

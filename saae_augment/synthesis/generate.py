@@ -1,8 +1,10 @@
 """The trained generator, ready for bulk work: content maps and style vectors computed once.
 
-For single characters there are only k distinct contents, and a style pool of a few thousand
-images is reused many times over in a large run; so the content encoder runs once per class and
-the style encoder once per pool image, and each sample costs only the decoder.
+A style pool of a few thousand images is reused many times over in a large run, so the style
+encoder runs once per pool image. With one clean glyph per class (no content variety) there are
+only k distinct contents: the content encoder then runs once per class and each sample costs
+only the decoder. With content variety (several fonts, warped glyphs: what the default recipes
+train with) each sample's glyph is its own, and the content encoder runs per sample.
 
 The decoder always runs on exactly CHUNK samples (the last chunk padded). Two reasons, both
 measured here: CPU kernels for other batch sizes round differently (1–2 pixels in 512 images
@@ -24,6 +26,7 @@ from saae_augment.config import Recipe, recipe_from_dict
 from saae_augment.data.charsets import CHARSETS
 from saae_augment.data.datasets import stratified_split, to_tensor, to_uint8
 from saae_augment.data.load import load_dataset
+from saae_augment.data.warp import affine_warp, warp_params
 from saae_augment.model.classifier import CharClassifier
 from saae_augment.model.saae import build_model
 from saae_augment.synthesis.fastdecoder import CachedDecoder
@@ -82,7 +85,8 @@ class Synthesizer:
         channels = 1 if self.recipe.data.mode == "L" else 3
         model = build_model(self.recipe.model, channels, self.recipe.data.size, len(self.classes))
         self.G = model.generator.to(device).eval()
-        self.G.load_state_dict(payload["state"]["generator"])
+        state = payload["state"]
+        self.G.load_state_dict(state.get("generator_ema", state["generator"]))  # the averaged weights, if trained
         if device.type != "mps":
             self.G = self.G.to(memory_format=torch.channels_last)
         self.precision = precision
@@ -92,6 +96,12 @@ class Synthesizer:
         self.pool = load_style_pool(payload, self.recipe, styles)
         self._index = {c: i for i, c in enumerate(self.classes)}
         self.glyph_bank: torch.Tensor = payload["glyph"]["bank"].to(device)  # one rendered glyph per class
+        # Content variety (recipe glyph.fonts / glyph.warp): each sample's glyph from its own font
+        # and warp, so the content encoder runs per sample instead of once per class.
+        self.banks: torch.Tensor = payload["glyph"].get("banks", self.glyph_bank[None]).to(device)
+        self.content_fonts: list[str] = list(payload["glyph"].get("fonts", [payload["glyph"]["font"]["name"]]))
+        self.warp = self.recipe.glyph.warp
+        self.varied = self.banks.shape[0] > 1 or self.warp > 0
         with torch.no_grad():
             self.content_maps = self.G.content(self.glyph_bank)
             vectors = [
@@ -99,9 +109,11 @@ class Synthesizer:
                 for i in range(0, len(self.pool.images), POOL_CHUNK)
             ]
             self.style_vectors = torch.cat(vectors)[: len(self.pool.images)]
-            self.decoder = CachedDecoder(self.G, self.content_maps).eval()
+            # The cached decoder folds the concat decoder's first layer; FiLM decoders run as they are.
+            self.decoder = None if self.G.film else CachedDecoder(self.G, self.content_maps).eval()
             if device.type != "mps":
-                self.decoder = self.decoder.to(memory_format=torch.channels_last)
+                if self.decoder is not None:
+                    self.decoder = self.decoder.to(memory_format=torch.channels_last)
                 self.judge = self.judge.to(memory_format=torch.channels_last)
 
     @property
@@ -120,12 +132,25 @@ class Synthesizer:
             b = torch.tensor([p.style_b for p in plans], device=self.device)
             w = torch.tensor(mixing, device=self.device, dtype=style.dtype)[:, None]
             style = style * (1 - w) + self.style_vectors[b] * w
+        glyphs = None
+        if self.varied:
+            font = torch.tensor([p.font for p in plans], device=self.device)
+            glyphs = self.banks[font, cls]
+            if self.warp > 0:
+                u = warp_params([p.warp_seed for p in plans]).to(self.device)
+                glyphs = affine_warp(glyphs, u, self.warp, fill=1.0 if self.recipe.glyph.invert else 0.0)
         outs, reads = [], []
         for c0 in range(0, n, CHUNK):
             m = min(CHUNK, n - c0)
             with self.autocast:
-                style_map = self.G.style_map(_pad(style[c0 : c0 + CHUNK], CHUNK), self.size)
-                out = self.decoder(_pad(cls[c0 : c0 + CHUNK], CHUNK), style_map)
+                chunk_style = _pad(style[c0 : c0 + CHUNK], CHUNK)
+                if glyphs is not None:
+                    glyph = _pad(glyphs[c0 : c0 + CHUNK], CHUNK).contiguous(memory_format=torch.channels_last)
+                    out = self.G.decode(glyph, chunk_style)
+                elif self.decoder is None:
+                    out = self.G.decode_map(self.content_maps[_pad(cls[c0 : c0 + CHUNK], CHUNK)], chunk_style)
+                else:
+                    out = self.decoder(_pad(cls[c0 : c0 + CHUNK], CHUNK), self.G.style_map(chunk_style, self.size))
             written = out.float().mul(255).round().div(255)  # exactly what the PNG will hold
             reads.append(self.judge(written).argmax(1)[:m])
             outs.append(written[:m])

@@ -18,15 +18,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from saae_augment.data.augment import Augmenter
 from saae_augment.errors import UsageError
 from saae_augment.manifest import write_manifest
 from saae_augment.synthesis.generate import Synthesizer
-from saae_augment.synthesis.sampling import content_spec, plan
+from saae_augment.synthesis.sampling import ContentSpec, SamplePlan, content_spec, plan
 from saae_augment.synthesis.writers import LmdbWriter, PngWriter, SampleWriter, image_relpath
 from saae_augment.training.loop import pick_device
 
 FORMATS = ("png", "lmdb")
+SELECT_TRIES = 8  # --select: draws per sample before the last one is kept as it is
 
 
 @dataclass
@@ -84,6 +87,40 @@ def _read_manifest(path: Path) -> dict[str, Any] | None:
         return None
 
 
+def _redraw_misread(
+    synth: Synthesizer,
+    plans: list[SamplePlan],
+    images: np.ndarray,
+    reads: list[str],
+    tries: list[int],
+    seed: int,
+    spec: ContentSpec,
+    style_mix: bool,
+) -> None:
+    """Selection, in place: samples the judge misreads are drawn again until read right or out of
+    tries (then the last try is kept, and its row says the judge read something else)."""
+    for attempt in range(1, SELECT_TRIES):
+        bad = [j for j, (p, r) in enumerate(zip(plans, reads, strict=True)) if r != p.label]
+        if not bad:
+            return
+        again = [
+            plan(
+                seed,
+                plans[j].index,
+                spec,
+                len(synth.pool.sources),
+                style_mix,
+                len(synth.content_fonts),
+                attempt,
+                plans[j].label,
+            )
+            for j in bad
+        ]
+        new_images, new_reads = synth.generate(again)
+        for j, p, img, read in zip(bad, again, new_images, new_reads, strict=True):
+            plans[j], images[j], reads[j], tries[j] = p, img, read, attempt + 1
+
+
 def synthesize(
     ckpt: str | Path,
     n: int,
@@ -103,13 +140,15 @@ def synthesize(
     workers: int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     precision: str = "auto",
+    select: bool = False,
 ) -> SynthResult:
     """Write samples [shard range of 0..n) of the run (`ckpt`, `seed`) to `out`.
 
     Output bytes depend only on the checkpoint, seed, n's sample choices and the options that
     choose content, style, augmentation and precision; never on `batch_size`, `workers`, shards
     or resumes. `precision`: fp32, bf16 (autocast; faster on CPUs with AVX512-BF16 and on GPUs),
-    or auto (bf16 on CUDA, fp32 elsewhere).
+    or auto (bf16 on CUDA, fp32 elsewhere). `select`: a sample the judge does not read as its
+    label is drawn again (new style, font and warp; same label), up to SELECT_TRIES times.
     """
     if precision not in ("auto", "fp32", "bf16"):
         raise UsageError(f"--precision must be auto, fp32 or bf16, not {precision!r}")
@@ -140,10 +179,19 @@ def synthesize(
         "augment": augment,
         "format": fmt,
         "size": list(synth.size),
+        "select": select,
+        "content_fonts": synth.content_fonts,
+        "content_warp": synth.warp,
         "precision": "bf16" if precision == "bf16" or (precision == "auto" and dev.type == "cuda") else "fp32",
     }
     previous = _read_manifest(out / manifest_name)
-    fields = ["path", "label", "style", "seed", "judge"] + (["style_b", "mix"] if style_mix else [])
+    fonts_column = len(synth.content_fonts) > 1
+    fields = (
+        ["path", "label", "style", "seed", "judge"]
+        + (["style_b", "mix"] if style_mix else [])
+        + (["font"] if fonts_column else [])
+        + (["tries"] if select else [])
+    )
     writer_cls: type[SampleWriter] = PngWriter if fmt == "png" else LmdbWriter
     if previous is not None and not resume:
         raise UsageError(
@@ -167,11 +215,15 @@ def synthesize(
     try:
         for b0 in range(start, hi, batch_size):
             plans = [
-                plan(seed, i, spec, len(synth.pool.sources), style_mix) for i in range(b0, min(hi, b0 + batch_size))
+                plan(seed, i, spec, len(synth.pool.sources), style_mix, len(synth.content_fonts))
+                for i in range(b0, min(hi, b0 + batch_size))
             ]
             images, reads = synth.generate(plans)
+            tries = [1] * len(plans)
+            if select:
+                _redraw_misread(synth, plans, images, reads, tries, seed, spec, style_mix)
             rows, items = [], []
-            for p, img, read in zip(plans, images, reads, strict=True):
+            for p, img, read, n_tries in zip(plans, images, reads, tries, strict=True):
                 path = image_relpath(p.index) if fmt == "png" else f"image-{p.index + 1:09d}"
                 row = {
                     "path": path,
@@ -182,6 +234,10 @@ def synthesize(
                 }
                 if style_mix:
                     row |= {"style_b": synth.pool.sources[p.style_b], "mix": f"{p.mix:.4f}"}
+                if fonts_column:
+                    row["font"] = synth.content_fonts[p.font]
+                if select:
+                    row["tries"] = n_tries
                 rows.append(row)
                 items.append((p.index, img, p.aug_seed))
             writer.submit(items, rows)

@@ -76,12 +76,27 @@ class SamplePlan:
     style_b: int  # second style for mixing (== style when not mixing)
     mix: float  # weight of style_b, 0 when not mixing
     aug_seed: int
+    font: int = 0  # which of the checkpoint's content fonts draws the glyph
+    warp_seed: int = 0  # the content glyph's random warp (where the recipe warps content)
 
 
-def plan(seed: int, index: int, content: ContentSpec, n_styles: int, style_mix: bool) -> SamplePlan:
-    s = derive_seed(seed, "sample", index)
+def plan(
+    seed: int,
+    index: int,
+    content: ContentSpec,
+    n_styles: int,
+    style_mix: bool,
+    n_fonts: int = 1,
+    attempt: int = 0,
+    label: str | None = None,
+) -> SamplePlan:
+    """Sample `index`'s choices. A retry (`attempt` > 0, `label` kept) draws a new style, font and
+    warp from its own seed, so which try a sample needed never depends on the others."""
+    s = derive_seed(seed, "sample", index) if attempt == 0 else derive_seed(seed, "sample", index, "try", attempt)
     rng = np.random.default_rng(s)
-    if content.labels is not None:
+    if label is not None:
+        pass
+    elif content.labels is not None:
         label = content.labels[index % len(content.labels)]
     elif content.weights is None:
         label = content.classes[int(rng.integers(len(content.classes)))]
@@ -89,4 +104,7 @@ def plan(seed: int, index: int, content: ContentSpec, n_styles: int, style_mix: 
         label = content.classes[int(rng.choice(len(content.classes), p=content.weights))]
     a = int(rng.integers(n_styles))
     b, mix = (int(rng.integers(n_styles)), float(rng.uniform())) if style_mix else (a, 0.0)
-    return SamplePlan(index, s, label, a, b, mix, int(rng.integers(2**31 - 1)))
+    aug_seed = int(rng.integers(2**31 - 1))
+    # drawn after every earlier choice, so adding content variety leaves label, style and aug alone
+    font = int(rng.integers(n_fonts))
+    return SamplePlan(index, s, label, a, b, mix, aug_seed, font, int(rng.integers(2**31 - 1)))

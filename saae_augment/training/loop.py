@@ -8,6 +8,8 @@ same weights (on the same device and thread count) as one that never stopped.
 from __future__ import annotations
 
 import contextlib
+import copy
+import functools
 import math
 import signal
 import threading
@@ -22,7 +24,7 @@ import torch
 from saae_augment import __version__
 from saae_augment.config import Recipe, apply_overrides, load_recipe, recipe_from_dict, recipe_to_dict
 from saae_augment.data.charsets import CHARSETS
-from saae_augment.data.datasets import LabeledTensors, glyph_bank, stratified_split, tensors_for
+from saae_augment.data.datasets import LabeledTensors, glyph_banks, stratified_split, tensors_for
 from saae_augment.data.fonts import resolve_font
 from saae_augment.data.load import load_dataset
 from saae_augment.data.warp import jitter
@@ -37,6 +39,7 @@ from saae_augment.training.checkpoint import (
     load_checkpoint,
     save_checkpoint,
 )
+from saae_augment.training.diffaug import diff_augment
 from saae_augment.training.grids import style_transfer_grid
 from saae_augment.training.judge import accuracy, train_classifier
 from saae_augment.training.monitors import content_metrics
@@ -113,7 +116,16 @@ def _charset(recipe: Recipe) -> str | None:
 class _Sampler:
     """Per-step batches: which real images, which style for step 1, which cross content."""
 
-    def __init__(self, train: LabeledTensors, n_classes: int, batch_size: int, seed: int, style_source: str):
+    def __init__(
+        self,
+        train: LabeledTensors,
+        n_classes: int,
+        batch_size: int,
+        seed: int,
+        style_source: str,
+        warp: float = 0.0,
+        glyph_background: float = 0.0,
+    ):
         self.train, self.k, self.batch_size, self.seed, self.style_source = (
             train,
             n_classes,
@@ -121,12 +133,15 @@ class _Sampler:
             seed,
             style_source,
         )
+        self.warp, self.glyph_background = warp, glyph_background
         order = torch.argsort(train.targets, stable=True)
         counts = torch.bincount(train.targets, minlength=n_classes)
         self.by_class, self.counts = order, counts
         self.offsets = torch.cumsum(counts, 0) - counts
 
-    def batch(self, step: int, glyphs: torch.Tensor, device: torch.device) -> Batch:
+    def batch(self, step: int, banks: torch.Tensor, device: torch.device) -> Batch:
+        """`banks` F×k×C×H×W: the cross content comes from a random font (and warp, where the
+        recipe asks), the reconstruction content always from the first font."""
         g = torch_generator(self.seed, "step", step)
         idx = torch.randint(len(self.train), (self.batch_size,), generator=g)
         y = self.train.targets[idx]
@@ -142,14 +157,28 @@ class _Sampler:
         else:  # "other": any training image
             style = images[torch.randint(len(self.train), (self.batch_size,), generator=g)]
         real = images[idx].to(device)
+        glyph_cross = banks[0][cross.to(device)]
+        if banks.shape[0] > 1:  # drawn only when used, so a one-font recipe keeps its random stream
+            font = torch.randint(banks.shape[0], (self.batch_size,), generator=g)
+            glyph_cross = banks[font.to(device), cross.to(device)]
+        if self.warp > 0:
+            glyph_cross = jitter(glyph_cross, g, self.warp, fill=self.glyph_background)
         return Batch(
             real=real,
             targets=y.to(device),
-            glyph_own=glyphs[y.to(device)],
+            glyph_own=banks[0][y.to(device)],
             style_rec=real if self.style_source == "self" else style.to(device),
-            glyph_cross=glyphs[cross.to(device)],
+            glyph_cross=glyph_cross,
             cross_targets=cross.to(device),
         )
+
+
+@torch.no_grad()
+def _ema_update(ema: torch.nn.Module, model: torch.nn.Module, decay: float) -> None:
+    for e, p in zip(ema.parameters(), model.parameters(), strict=True):
+        e.lerp_(p, 1 - decay)
+    for e, b in zip(ema.buffers(), model.buffers(), strict=True):
+        e.copy_(b)
 
 
 def _grid_styles(val: LabeledTensors, n: int) -> torch.Tensor:
@@ -222,7 +251,9 @@ def train(
         )
     channels = 1 if r.data.mode == "L" else 3
     font = resolve_font(r.glyph.font)
-    glyphs = glyph_bank(classes, font, r.data.size, channels, r.glyph.invert).to(dev)
+    banks, content_fonts = glyph_banks(classes, font, r.glyph.fonts, r.data.size, channels, r.glyph.invert)
+    banks = banks.to(dev)
+    glyphs = banks[0]  # the recipe's font: reconstruction, grids and monitors
     train_idx, val_idx = stratified_split(dataset.labels, r.data.val_fraction, r.train.seed)
     train_set = tensors_for(dataset, classes, train_idx)
     val_set = tensors_for(dataset, classes, val_idx)
@@ -237,6 +268,11 @@ def train(
     opt_g = torch.optim.Adam(G.parameters(), lr=r.optim.lr_g, betas=(r.optim.beta1, r.optim.beta2))
     opt_d = torch.optim.Adam(D.parameters(), lr=r.optim.lr_d, betas=(r.optim.beta1, r.optim.beta2))
 
+    # EMA of the generator's weights: what synthesis, grids and monitors use when the recipe asks
+    # (averaging over the last few hundred steps smooths away the GAN's step-to-step swings).
+    G_ema = copy.deepcopy(G).eval().requires_grad_(False) if r.train.ema > 0 else None
+    G_out = G_ema if G_ema is not None else G
+
     step, elapsed_before = 0, 0.0
     if payload is None:
         run.create(r)
@@ -244,6 +280,8 @@ def train(
         judge = train_classifier(train_set, k, r.train.judge_epochs, r.train.seed, dev)
     else:
         G.load_state_dict(payload["state"]["generator"])
+        if G_ema is not None:
+            G_ema.load_state_dict(payload["state"].get("generator_ema", payload["state"]["generator"]))
         D.load_state_dict(payload["state"]["discriminator"])
         opt_g.load_state_dict(payload["optim"]["generator"])
         opt_d.load_state_dict(payload["optim"]["discriminator"])
@@ -254,7 +292,15 @@ def train(
         run.truncate_metrics(step)
     judge_val_acc = accuracy(judge, val_set, dev)
 
-    sampler = _Sampler(train_set, k, r.train.batch_size, r.train.seed, r.train.style_source)
+    sampler = _Sampler(
+        train_set,
+        k,
+        r.train.batch_size,
+        r.train.seed,
+        r.train.style_source,
+        r.glyph.warp,
+        glyph_background=1.0 if r.glyph.invert else 0.0,
+    )
     autocast = autocast_for(dev, r.train.precision)
     grid_styles = _grid_styles(val_set if len(val_set) else train_set, GRID_ROWS).to(dev)
     monitor_styles = val_set if len(val_set) else train_set
@@ -275,11 +321,18 @@ def train(
             "classes": classes,
             "glyph": {
                 "bank": glyphs.cpu(),
+                "banks": banks.cpu(),  # F×k×C×H×W, the content variety synthesis draws from
+                "fonts": [f.name for f in content_fonts],
                 "font": {k_: str(v) for k_, v in font.describe().items()},
                 "size": list(r.data.size),
                 "invert": r.glyph.invert,
             },
-            "state": {"generator": G.state_dict(), "discriminator": D.state_dict(), "judge": judge.state_dict()},
+            "state": {
+                "generator": G.state_dict(),
+                "discriminator": D.state_dict(),
+                "judge": judge.state_dict(),
+                **({"generator_ema": G_ema.state_dict()} if G_ema is not None else {}),
+            },
             "optim": {"generator": opt_g.state_dict(), "discriminator": opt_d.state_dict()},
             "step": step,
             "seed": r.train.seed,
@@ -288,13 +341,13 @@ def train(
         }
 
     def evaluate() -> dict[str, float]:
-        m = content_metrics(G, judge, glyphs, monitor_styles, r.train.eval_samples, r.train.seed)
+        m = content_metrics(G_out, judge, glyphs, monitor_styles, r.train.eval_samples, r.train.seed)
         m["judge_val_acc"] = judge_val_acc
         return m
 
     def write_grid() -> Path:
         path = run.grids / f"step-{step:06d}.png"
-        style_transfer_grid(G, glyphs, grid_styles).save(path)
+        style_transfer_grid(G_out, glyphs, grid_styles).save(path)
         return path
 
     stop_flag = threading.Event()
@@ -325,9 +378,14 @@ def train(
             if r.train.minutes is not None and time.perf_counter() - t_start > r.train.minutes * 60:
                 status = "time-budget"
                 break
-            batch = sampler.batch(step, glyphs, dev)
+            batch = sampler.batch(step, banks, dev)
             losses = reconstruction_step(G, opt_g, batch, r.loss, autocast)
-            losses.update(adversarial_steps(G, D, opt_g, opt_d, batch, r.loss, autocast))
+            d_view = functools.partial(
+                diff_augment, generator=torch_generator(r.train.seed, "d-augment", step), strength=r.train.d_augment
+            )
+            losses.update(adversarial_steps(G, D, opt_g, opt_d, batch, r.loss, autocast, d_view))
+            if G_ema is not None:
+                _ema_update(G_ema, G, r.train.ema)
             bad = [name for name, v in losses.items() if not math.isfinite(v)]
             if bad:
                 message = (

@@ -10,6 +10,7 @@ are still exactly those step 3 needs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
@@ -50,7 +51,9 @@ def adversarial_steps(
     b: Batch,
     loss: LossConfig,
     autocast: AbstractContextManager,
+    d_view: Callable[[torch.Tensor], torch.Tensor] = lambda x: x,
 ) -> dict[str, float]:
+    """`d_view` is what D sees of a batch (DiffAugment, or the images as they are)."""
     n = b.real.shape[0]
     with autocast:
         if loss.w_rec_g > 0:
@@ -62,7 +65,7 @@ def adversarial_steps(
     # (2) discriminator
     opt_d.zero_grad(set_to_none=True)
     with autocast:
-        logits = D(torch.cat([b.real, fake.detach()]))
+        logits = D(d_view(torch.cat([b.real, fake.detach()])))
         d_loss = discriminator_loss(logits[:n], b.targets, logits[n:])
     d_loss.backward()
     opt_d.step()
@@ -79,7 +82,7 @@ def adversarial_steps(
     D.requires_grad_(False)
     try:
         with autocast:
-            fake_logits = D(torch.cat([b.real, fake]))[n:]
+            fake_logits = D(d_view(torch.cat([b.real, fake])))[n:]
             adv = generator_adversarial_loss(fake_logits, b.cross_targets)
             total = loss.w_adv * adv
             rec = reconstruction(loss.rec, rec_out, b.real) if rec_out is not None else None

@@ -55,8 +55,8 @@ def test_every_regime_gets_the_same_budget_and_results_match(toy, toy_synth, tmp
     trained = [r for r in result.runs if r["derived_from"] is None]
     assert {r["steps"] for r in trained} == {40}
     regimes = {r["regime"] for r in result.runs}
-    assert regimes == {"real", "real+aug", "real+fonts", "real+synth", "real+aug+synth", "synth"}
-    for regime in ("real+fonts", "real+synth", "real+aug+synth"):
+    assert regimes == {"real", "real+aug", "real+fonts", "real+aug+fonts", "real+synth", "real+aug+synth", "synth"}
+    for regime in ("real+fonts", "real+aug+fonts", "real+synth", "real+aug+synth"):
         assert sorted((r["ratio"], r["seed"]) for r in result.runs if r["regime"] == regime) == [
             (0.0, 0),
             (0.0, 1),
@@ -64,7 +64,7 @@ def test_every_regime_gets_the_same_budget_and_results_match(toy, toy_synth, tmp
             (1.0, 1),
         ]
     table = pd.read_csv(out / "results.csv")
-    assert len(table) == len(result.runs) == 18
+    assert len(table) == len(result.runs) == 22
     saved = json.loads((out / "results.json").read_text())
     for row in saved["summary"]:
         accs = table[

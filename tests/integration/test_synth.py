@@ -208,3 +208,51 @@ def test_lmdb_output_reads_back_with_the_same_labels(smoke_run, tmp_path):
     assert data.labels == [r["label"] for r in rows(out)] and len(data) == 120
     png = synthesize(smoke_run, 120, tmp_path / "P", seed=2).out
     assert np.array_equal(data.images[5], np.asarray(Image.open(png / rows(png)[5]["path"])))
+
+
+@pytest.fixture(scope="module")
+def varied_run(glyph_folder, tmp_path_factory) -> Path:
+    """The smoke recipe with content from 3 fonts, warped glyphs and DiffAugment for D."""
+    from saae_augment.training.loop import train
+
+    run = tmp_path_factory.mktemp("varied") / "run"
+    train(glyph_folder, "smoke", ["glyph.fonts=3", "glyph.warp=0.8", "train.d_augment=1.0"], out=run)
+    return run
+
+
+def test_content_variety_draws_several_fonts_and_keeps_bytes_independent_of_batches(varied_run, tmp_path):
+    from saae_augment.training.checkpoint import load_checkpoint
+
+    payload = load_checkpoint(varied_run)
+    assert payload["glyph"]["banks"].shape[:2] == (3, 10) and len(payload["glyph"]["fonts"]) == 3
+    a = synthesize(varied_run, 150, tmp_path / "a", seed=2, batch_size=150).out
+    b = synthesize(varied_run, 150, tmp_path / "b", seed=2, batch_size=13).out
+    assert tree_digest(a) == tree_digest(b)
+    table = rows(a)
+    assert {r["font"] for r in table} == set(payload["glyph"]["fonts"])
+    manifest = json.loads((a / "manifest.json").read_text())
+    assert manifest["settings"]["content_fonts"] == payload["glyph"]["fonts"]
+    assert manifest["settings"]["content_warp"] == 0.8
+    # warped content: two samples of one class from one font and one style still differ
+    same = {}
+    for r in table:
+        same.setdefault((r["label"], r["font"], r["style"]), []).append(r["path"])
+    pair = next(p for p in same.values() if len(p) >= 2)
+    assert not np.array_equal(np.array(Image.open(a / pair[0])), np.array(Image.open(a / pair[1])))
+
+
+def test_select_redraws_only_what_the_judge_misreads(varied_run, tmp_path):
+    plain = rows(synthesize(varied_run, 300, tmp_path / "p", seed=4).out)
+    chosen_dir = synthesize(varied_run, 300, tmp_path / "s", seed=4, select=True).out
+    chosen = rows(chosen_dir)
+    assert [r["label"] for r in chosen] == [r["label"] for r in plain]  # selection never changes labels
+    misread = sum(r["judge"] != r["label"] for r in plain)
+    assert misread > 0, "the 20-step smoke model should misread some samples, or this test shows nothing"
+    assert sum(r["judge"] != r["label"] for r in chosen) < misread
+    assert all(r["judge"] == r["label"] or r["tries"] == "8" for r in chosen)
+    for p, s in zip(plain, chosen, strict=True):
+        if p["judge"] == p["label"]:  # read right at the first try: the very same sample
+            assert s["tries"] == "1" and s["seed"] == p["seed"]
+            assert (tmp_path / "p" / p["path"]).read_bytes() == (chosen_dir / s["path"]).read_bytes()
+        else:
+            assert int(s["tries"]) > 1 and s["seed"] != p["seed"]

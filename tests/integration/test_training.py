@@ -203,3 +203,24 @@ def test_eval_gen_writes_every_metric_and_figure(smoke_run, tmp_path):
     assert "| AAE | 340 ± 2 |" in report and "real training images (reference)" in report
     for name in ("style-grid.png", "samples.png", "nearest.png", "interpolation.png", "compare-style-grid.png"):
         assert (out / name).is_file(), name
+
+
+def test_film_ema_and_content_variety_resume_to_the_same_weights(glyph_folder, tmp_path):
+    """The options the digits recipe trains with keep the resume guarantee: EMA weights included."""
+    options = FAST + ["model.style_inject=film", "train.ema=0.9", "glyph.fonts=2", "glyph.warp=0.5"]
+    options += ["train.d_augment=1.0"]
+    train(glyph_folder, "smoke", options, out=tmp_path / "straight")
+    state = {"step": 0}
+
+    def on_event(kind, payload):
+        if kind == "progress":
+            state["step"] = payload["step"]
+
+    train(glyph_folder, "smoke", options, out=tmp_path / "cut", on_event=on_event, should_stop=lambda: state["step"] >= 5)
+    train(resume=tmp_path / "cut")
+    a, b = load_checkpoint(tmp_path / "straight"), load_checkpoint(tmp_path / "cut")
+    for part in ("generator", "generator_ema", "discriminator"):
+        assert all(torch.equal(a["state"][part][k], b["state"][part][k]) for k in a["state"][part]), part
+    ema, raw = a["state"]["generator_ema"], a["state"]["generator"]
+    assert any(not torch.equal(ema[k], raw[k]) for k in raw)  # the average is not the last step's weights
+    assert "style_map.fc.weight" not in raw and "decoder.film.weight" in raw  # FiLM: no spatial style path
