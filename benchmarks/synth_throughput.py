@@ -1,5 +1,8 @@
-"""Synthesis throughput at 32×32: model-only and end-to-end (PNG to disk), `paper` vs `fast`,
-in one run, plus peak memory (RSS) for two sizes of N.
+"""Synthesis throughput at 32×32: model-only and end-to-end (PNG to disk), in one run, plus peak
+memory (RSS) for two sizes of N. Models: `paper` (the published arch and setting: one clean
+glyph per class, concat decoder), `fast-plain` (the fast arch in that setting, where the content
+half of the decoder is cached per class) and `fast` (today's defaults: FiLM decoder and content
+variety, so the content encoder runs per sample).
 
 Checkpoints are made on the spot (1 training step on the embedded digits at 32×32: speed does
 not depend on how well a model is trained). Each figure comes from a fresh child process, and
@@ -50,12 +53,16 @@ def child(mode: str, ckpt: Path, n: int, out: Path, precision: str = "fp32") -> 
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
-def make_checkpoint(arch: str, root: Path) -> Path:
+PLAIN = ["glyph.fonts=1", "glyph.warp=0", "model.style_inject=concat"]
+MODELS = {"paper": ["model.arch=paper", *PLAIN], "fast-plain": ["model.arch=fast", *PLAIN], "fast": []}
+
+
+def make_checkpoint(name: str, root: Path) -> Path:
     from saae_augment.training.loop import train
 
-    run = root / f"run-{arch}"
+    run = root / f"run-{name}"
     overrides = [
-        f"model.arch={arch}",
+        *MODELS[name],
         "data.size=[32,32]",
         "train.max_steps=1",
         "train.judge_epochs=1",
@@ -73,20 +80,20 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        runs = {arch: make_checkpoint(arch, root) for arch in ("paper", "fast")}
+        runs = {name: make_checkpoint(name, root) for name in MODELS}
         results = {}
-        for arch, precision in (("paper", "fp32"), ("fast", "fp32"), ("fast", "bf16")):
+        for arch, precision in (("paper", "fp32"), ("fast-plain", "fp32"), ("fast", "fp32"), ("fast", "bf16")):
             model = child("model", runs[arch], args.n, root / "unused", precision)
             e2e = child("e2e", runs[arch], args.n, root / f"out-{arch}-{precision}", precision)
             results[(arch, precision)] = {"model": model["rate"], "e2e": e2e["rate"], "rss": e2e["peak_rss_mb"]}
         print(f"synthesis at 32x32, N={args.n:,}, CPU threads as torch defaults")
         for (arch, precision), r in results.items():
             print(
-                f"  {arch:6s} {precision} model-only {r['model']:8.0f} img/s   end-to-end {r['e2e']:8.0f} img/s "
+                f"  {arch:10s} {precision} model-only {r['model']:8.0f} img/s   end-to-end {r['e2e']:8.0f} img/s "
                 f"({r['e2e'] / r['model']:.0%} of model-only)   peak RSS {r['rss']:.0f} MB"
             )
         base = results[("paper", "fp32")]
-        for key in (("fast", "fp32"), ("fast", "bf16")):
+        for key in (("fast-plain", "fp32"), ("fast", "fp32"), ("fast", "bf16")):
             print(
                 f"  ratio {key[0]} {key[1]} / paper fp32: model-only {results[key]['model'] / base['model']:.2f}x, "
                 f"end-to-end {results[key]['e2e'] / base['e2e']:.2f}x"

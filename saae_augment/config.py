@@ -43,8 +43,9 @@ class GlyphConfig:
     # Content variety for the cross-content branch of training and for synthesis: glyphs drawn from
     # `fonts` fonts (this recipe's font first, then installed fonts that cover the charset) and
     # warped at random with strength `warp` (rotation ±10°, scale ±10%, shear, shift at 1.0).
-    fonts: int = 1
-    warp: float = 0.0
+    # 1 and 0.0 give the paper's single clean glyph per class.
+    fonts: int = 16
+    warp: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class ModelConfig:
     style_grid: int = 4  # the style vector is decoded to a style_grid² map, then resized to the content map
     # concat: the paper's decoder (content map beside a spatial style map); film: the style vector
     # scales and shifts the decoder's feature channels, so it cannot carry its own glyph's shape
-    style_inject: Literal["concat", "film"] = "concat"
+    style_inject: Literal["concat", "film"] = "film"
     disc: Literal["kplus1", "binary"] = "kplus1"
     disc_channels: int = 32
     disc_hidden: int = 128
@@ -96,7 +97,7 @@ class TrainConfig:
     style_source: Literal["self", "augmented", "same-class", "other"] = "self"
     # DiffAugment strength for what the discriminator sees (0 = off): keeps D from memorising a
     # small real set; see training/diffaug.py.
-    d_augment: float = 0.0
+    d_augment: float = 1.0
     ema: float = 0.0  # decay of an exponential moving average of G's weights (0 = off); synthesis uses it
     log_every: int = 25
     eval_every: int = 250

@@ -40,7 +40,7 @@ def test_n_1000_writes_images_label_files_and_manifest(smoke_run, tmp_path):
     pngs = list((out / "images").rglob("*.png"))
     assert len(pngs) == 1000 and result.written == 1000
     table = rows(out)
-    assert len(table) == 1000 and list(table[0]) == ["path", "label", "style", "seed", "judge"]
+    assert len(table) == 1000 and list(table[0]) == ["path", "label", "style", "seed", "judge", "font"]
     assert len((out / "labels.txt").read_text().splitlines()) == 1000
     for row in table:  # every row names a complete, decodable image
         img = Image.open(out / row["path"])

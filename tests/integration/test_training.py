@@ -216,7 +216,8 @@ def test_film_ema_and_content_variety_resume_to_the_same_weights(glyph_folder, t
         if kind == "progress":
             state["step"] = payload["step"]
 
-    train(glyph_folder, "smoke", options, out=tmp_path / "cut", on_event=on_event, should_stop=lambda: state["step"] >= 5)
+    stop = lambda: state["step"] >= 5  # noqa: E731
+    train(glyph_folder, "smoke", options, out=tmp_path / "cut", on_event=on_event, should_stop=stop)
     train(resume=tmp_path / "cut")
     a, b = load_checkpoint(tmp_path / "straight"), load_checkpoint(tmp_path / "cut")
     for part in ("generator", "generator_ema", "discriminator"):
