@@ -76,6 +76,7 @@ class LossConfig:
     w_rec: float = 10.0  # step 1: reconstruction (10: measured steadier than 1 on digits)
     w_adv: float = 1.0  # step 3: D must read G(glyph(y'), x) as y'
     w_rec_g: float = 10.0  # step 3: reconstruction kept beside the adversarial term
+    w_style: float = 0.0  # step 3: style consistency, |Enc_s(G(c', s)) - Enc_s(s)| (0 = off)
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,10 @@ def adversarial_steps(
             rec = reconstruction(loss.rec, rec_out, b.real) if rec_out is not None else None
             if rec is not None:
                 total = total + loss.w_rec_g * rec
+            style_gap = None
+            if loss.w_style > 0:  # the sample must carry its style image's style (style consistency)
+                style_gap = (G.encode_style(fake) - G.encode_style(b.real).detach()).abs().mean()
+                total = total + loss.w_style * style_gap
         total.backward()
     finally:
         D.requires_grad_(True)
@@ -95,4 +99,6 @@ def adversarial_steps(
     out = {"d": d_loss.item(), "g_adv": adv.item(), "d_real_acc": d_real_acc, "d_fake_acc": d_fake_acc}
     if rec is not None:
         out["g_rec"] = rec.item()
+    if style_gap is not None:
+        out["style"] = style_gap.item()
     return out

@@ -225,3 +225,13 @@ def test_film_ema_and_content_variety_resume_to_the_same_weights(glyph_folder, t
     ema, raw = a["state"]["generator_ema"], a["state"]["generator"]
     assert any(not torch.equal(ema[k], raw[k]) for k in raw)  # the average is not the last step's weights
     assert "style_map.fc.weight" not in raw and "decoder.film.weight" in raw  # FiLM: no spatial style path
+
+
+def test_style_consistency_loss_is_logged_only_when_asked_for(glyph_folder, tmp_path):
+    records = {}
+    for name, extra in (("off", []), ("on", ["loss.w_style=1.0"])):
+        train(glyph_folder, "smoke", ["train.max_steps=5"] + extra, out=tmp_path / name)
+        lines = (tmp_path / name / "metrics.jsonl").read_text().splitlines()
+        records[name] = [json.loads(x) for x in lines if json.loads(x)["kind"] == "train"]
+    assert all("style" not in r for r in records["off"])
+    assert records["on"] and all(r["style"] >= 0 for r in records["on"])
