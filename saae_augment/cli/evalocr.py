@@ -36,7 +36,7 @@ def eval_ocr(
 ) -> None:
     """Train a recognizer per regime (real, real+aug, real+fonts, real+aug+fonts, real+synth, real+aug+synth,
     synth) and compare."""
-    from saae_augment.evaluation.report import table_rows
+    from saae_augment.evaluation.report import table_rows, verdict, verdict_line
     from saae_augment.evaluation.run import evaluate_ocr
 
     progress = make_progress()
@@ -74,4 +74,7 @@ def eval_ocr(
     for row in table_rows(result.summary):
         table.add_row(*row)
     out.print(table)
+    v = verdict(result.summary)
+    if v is not None:
+        out.print(verdict_line(v))
     out.print(f"wrote {out_dir}/results.json, results.csv, accuracy.png, confusion.png, report.md")

@@ -38,6 +38,34 @@ def best(summary: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return max(summary, key=lambda s: s["mean"])
 
 
+def verdict(summary: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    """The question users ask: does adding our images beat the best that does without them?
+
+    Compares the best regime that trains on real *plus* our images with the best one that does
+    not use them (`synth` alone is left out of both: it answers another question). None when
+    either side was not run.
+    """
+    ours = [s for s in summary if s["regime"] in ("real+synth", "real+aug+synth")]
+    others = [s for s in summary if "synth" not in s["regime"]]
+    if not ours or not others:
+        return None
+    a, b = best(ours), best(others)
+    return {
+        "best_with_ours": {"regime": a["regime"], "ratio": a["ratio"], "mean": a["mean"], "std": a["std"]},
+        "best_without": {"regime": b["regime"], "ratio": b["ratio"], "mean": b["mean"], "std": b["std"]},
+        "difference": a["mean"] - b["mean"],
+    }
+
+
+def verdict_line(v: dict[str, Any]) -> str:
+    a, b, d = v["best_with_ours"], v["best_without"], 100 * v["difference"]
+    return (
+        f"Best with our images: {a['regime']} at ratio {fmt_ratio(a['ratio'])}, {100 * a['mean']:.2f} ± "
+        f"{100 * a['std']:.2f}%; best without: {b['regime']} at ratio {fmt_ratio(b['ratio'])}, "
+        f"{100 * b['mean']:.2f} ± {100 * b['std']:.2f}%; difference {d:+.2f} points."
+    )
+
+
 def plot_accuracy(path: Path, summary: Sequence[dict[str, Any]], ratios: Sequence[float]) -> None:
     import matplotlib
 
@@ -133,6 +161,11 @@ def markdown(settings: dict[str, Any], summary: Sequence[dict[str, Any]], extra:
         "",
         f"Best: **{b['regime']}** at ratio {fmt_ratio(b['ratio'])}: {100 * b['mean']:.2f} ± {100 * b['std']:.2f}%.",
         "",
+    ]
+    v = verdict(summary)
+    if v is not None:
+        lines += [verdict_line(v), ""]
+    lines += [
         "ratio = extra samples (fonts or synthetic) per real training sample; `synth` trains on synthetic "
         "images only (Classification Accuracy Score).",
         "",
@@ -160,7 +193,7 @@ def write_outputs(
     public = [{k: v for k, v in r.items() if not k.startswith("_")} for r in runs]
     clean = json.loads(
         json.dumps(
-            {"settings": settings, "summary": summary, "runs": public},
+            {"settings": settings, "summary": summary, "verdict": verdict(summary), "runs": public},
             default=lambda x: None if isinstance(x, float) and math.isnan(x) else x,
         )
     )

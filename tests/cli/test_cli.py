@@ -272,6 +272,7 @@ def test_eval_ocr_done_when_command(smoke_run, glyph_folder, tmp_path):
     summary = json.loads((tmp_path / "E" / "results.json").read_text())["summary"]
     for row in summary:  # the terminal table shows every summary row
         assert f"{100 * row['mean']:.2f} ± {100 * row['std']:.2f}" in result.stdout
+    assert "Best with our images:" in result.stdout and "points." in result.stdout  # and the verdict
 
 
 def test_eval_ocr_bad_ratios_and_missing_synth(glyph_folder, tmp_path):

@@ -78,6 +78,14 @@ def test_every_regime_gets_the_same_budget_and_results_match(toy, toy_synth, tmp
         - table[table.regime == "real"].n_train.iloc[0]
     )
     assert (n_extra == saved["settings"]["n_real_fit"]).all()  # ratio 1 = one synthetic per real sample
+    # the verdict: best regime with our images against the best without them, from the same table
+    v = saved["verdict"]
+    by_key = {(r["regime"], r["ratio"]): r["mean"] for r in saved["summary"]}
+    ours = max(m for (regime, _), m in by_key.items() if regime in ("real+synth", "real+aug+synth"))
+    others = max(m for (regime, _), m in by_key.items() if "synth" not in regime)
+    assert v["best_with_ours"]["mean"] == ours and v["best_without"]["mean"] == others
+    assert v["difference"] == pytest.approx(ours - others)
+    assert f"difference {100 * (ours - others):+.2f} points" in (out / "report.md").read_text()
 
 
 def test_validation_comes_from_training_data_only(toy, tmp_path, monkeypatch):
