@@ -216,7 +216,10 @@ def varied_run(glyph_folder, tmp_path_factory) -> Path:
     from saae_augment.training.loop import train
 
     run = tmp_path_factory.mktemp("varied") / "run"
-    train(glyph_folder, "smoke", ["glyph.fonts=3", "glyph.warp=0.8", "train.d_augment=1.0"], out=run)
+    # a judge that has really learned the glyphs (the smoke recipe's 2 epochs may read one class
+    # for everything), so that what it reads in a sample depends on the sample
+    options = ["glyph.fonts=3", "glyph.warp=0.8", "train.d_augment=1.0", "train.judge_epochs=30"]
+    train(glyph_folder, "smoke", options, out=run)
     return run
 
 
