@@ -16,7 +16,7 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 install: $(BIN)/.installed
 
 ## Run the main job end to end on the embedded digits, in a low-data setting (10 real images per
-## class for training, the rest for testing): render → train → synth → eval-ocr, about 7 minutes
+## class for training, the rest for testing): render → train → synth → eval-ocr, about 8 minutes
 ## on 2 CPU cores. Open $(DEMO_OUT)/eval/report.md for the table and the plots.
 demo: $(BIN)/.installed
 	rm -rf $(DEMO_OUT)

@@ -45,7 +45,8 @@ def verdict(summary: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
     not use them (`synth` alone is left out of both: it answers another question). None when
     either side was not run.
     """
-    ours = [s for s in summary if s["regime"] in ("real+synth", "real+aug+synth")]
+    # ratio 0 of an additive regime is its base without any of our images: not "with ours"
+    ours = [s for s in summary if s["regime"] in ("real+synth", "real+aug+synth") and s["ratio"]]
     others = [s for s in summary if "synth" not in s["regime"]]
     if not ours or not others:
         return None
