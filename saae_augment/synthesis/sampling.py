@@ -80,6 +80,14 @@ class SamplePlan:
     warp_seed: int = 0  # the content glyph's random warp (where the recipe warps content)
 
 
+def _draw_label(content: ContentSpec, index: int, rng: np.random.Generator) -> str:
+    if content.labels is not None:
+        return content.labels[index % len(content.labels)]
+    if content.weights is None:
+        return content.classes[int(rng.integers(len(content.classes)))]
+    return content.classes[int(rng.choice(len(content.classes), p=content.weights))]
+
+
 def plan(
     seed: int,
     index: int,
@@ -94,14 +102,8 @@ def plan(
     warp from its own seed, so which try a sample needed never depends on the others."""
     s = derive_seed(seed, "sample", index) if attempt == 0 else derive_seed(seed, "sample", index, "try", attempt)
     rng = np.random.default_rng(s)
-    if label is not None:
-        pass
-    elif content.labels is not None:
-        label = content.labels[index % len(content.labels)]
-    elif content.weights is None:
-        label = content.classes[int(rng.integers(len(content.classes)))]
-    else:
-        label = content.classes[int(rng.choice(len(content.classes), p=content.weights))]
+    if label is None:
+        label = _draw_label(content, index, rng)
     a = int(rng.integers(n_styles))
     b, mix = (int(rng.integers(n_styles)), float(rng.uniform())) if style_mix else (a, 0.0)
     aug_seed = int(rng.integers(2**31 - 1))
