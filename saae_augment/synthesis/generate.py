@@ -109,8 +109,10 @@ class Synthesizer:
                 for i in range(0, len(self.pool.images), POOL_CHUNK)
             ]
             self.style_vectors = torch.cat(vectors)[: len(self.pool.images)]
-            # The cached decoder folds the concat decoder's first layer; FiLM decoders run as they are.
-            self.decoder = None if self.G.film else CachedDecoder(self.G, self.content_maps).eval()
+            # The cached decoder folds the concat decoder's first layer per class: only for one clean
+            # glyph per class; FiLM decoders and varied content run the generator as it is.
+            cached = not self.G.film and not self.varied
+            self.decoder = CachedDecoder(self.G, self.content_maps).eval() if cached else None
             if device.type != "mps":
                 if self.decoder is not None:
                     self.decoder = self.decoder.to(memory_format=torch.channels_last)

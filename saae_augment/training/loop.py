@@ -380,10 +380,11 @@ def train(
                 break
             batch = sampler.batch(step, banks, dev)
             losses = reconstruction_step(G, opt_g, batch, r.loss, autocast)
-            d_view = functools.partial(
-                diff_augment, generator=torch_generator(r.train.seed, "d-augment", step), strength=r.train.d_augment
-            )
-            losses.update(adversarial_steps(G, D, opt_g, opt_d, batch, r.loss, autocast, d_view))
+            extra = ()
+            if r.train.d_augment > 0:
+                d_gen = torch_generator(r.train.seed, "d-augment", step)
+                extra = (functools.partial(diff_augment, generator=d_gen, strength=r.train.d_augment),)
+            losses.update(adversarial_steps(G, D, opt_g, opt_d, batch, r.loss, autocast, *extra))
             if G_ema is not None:
                 _ema_update(G_ema, G, r.train.ema)
             bad = [name for name, v in losses.items() if not math.isfinite(v)]
