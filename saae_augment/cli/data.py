@@ -126,3 +126,24 @@ def split(
 
     counts = split_dataset(spec, per_class, out_dir, seed)
     out.print(f"wrote {out_dir}/train ({counts['train']:,} images) and {out_dir}/test ({counts['test']:,} images)")
+
+
+@app.command("make-plates")
+@user_errors
+def make_plates(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for images/, labels.csv, labels.txt, sheet.png.")],
+    n: Annotated[int, typer.Option("--n", help="How many plate photos.")] = 500,
+    preset: Annotated[
+        str, typer.Option(help="Plate preset (plate-cn, plate-cn-blue, plate-eu, plate-us, ...) or a pattern.")
+    ] = "plate-cn",
+    size: Annotated[str, typer.Option(help="Photo size HxW.")] = "64x224",
+    seed: Annotated[int, typer.Option(help="Which plates: the same seed gives the same files.")] = 0,
+    font: Annotated[str | None, typer.Option(help="Font file, folder or family (default: one that covers).")] = None,
+) -> None:
+    """Make a procedural plate-photo set (demo and test data; train on real plates for real use)."""
+    from saae_augment.data.glyphs import parse_size
+    from saae_augment.data.platephotos import make_plate_photos
+
+    with progress_bar("drawing plates") as on_progress:
+        make_plate_photos(out_dir, n, preset, parse_size(size), seed, font, on_progress)
+    out.print(f"wrote {n:,} plate photos to {out_dir} (see {out_dir / 'sheet.png'})")

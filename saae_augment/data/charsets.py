@@ -8,7 +8,7 @@ from pathlib import Path
 from saae_augment.data.textfiles import read_user_text
 from saae_augment.errors import UsageError
 
-# The 31 province abbreviations used on mainland Chinese plates, in the order CCPD encodes them.
+# The 31 province abbreviations used on mainland Chinese plates (CCPD's own index order is in formats.py).
 PLATE_CN_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 # Plate letters leave out I and O, which would be confused with 1 and 0.
 PLATE_CN_LETTERS = "".join(c for c in string.ascii_uppercase if c not in "IO")

@@ -15,17 +15,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
+from saae_augment.data.images import ImageProblem, open_image
 from saae_augment.data.labelfiles import CSV_NAME, TXT_NAME, LabelEntry, read_labels_csv, read_labels_txt
 from saae_augment.data.report import LoadReport, Problem
 from saae_augment.errors import DatasetError
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".gif", ".webp", ".pgm", ".ppm", ".pbm", ".pnm"}
-FORMATS = ("digits", "csv", "txt", "folders", "idx", "lmdb", "images")
+FORMATS = ("digits", "csv", "txt", "folders", "idx", "lmdb", "ccpd", "images")
 FORMAT_HELP = (
-    "digits (embedded), csv (folder with labels.csv), txt (folder with labels.txt), "
-    "folders (one sub-folder per class), idx (MNIST/EMNIST idx files), lmdb, "
-    "images (a folder of unlabeled images, for style pools)"
+    "digits (embedded), csv (folder with labels.csv), txt (folder with labels.txt, or a PaddleOCR "
+    "path<TAB>label file), folders (one sub-folder per class), idx (MNIST/EMNIST idx files), lmdb, "
+    "ccpd (CCPD plate photos, labels in file names), images (a folder of unlabeled images, for style pools)"
 )
 
 
@@ -35,7 +37,7 @@ class RawSample:
 
     source: str
     label: str
-    read: Callable[[], Path | bytes | np.ndarray]
+    read: Callable[[], Path | bytes | np.ndarray | Image.Image]
 
 
 Reader = Callable[[Path, LoadReport], list[RawSample]]
@@ -294,6 +296,79 @@ def read_lmdb(path: Path, report: LoadReport) -> list[RawSample]:
     return samples
 
 
+# --- CCPD ---------------------------------------------------------------------------------
+
+# The index tables of the CCPD data set (Xu et al., ECCV 2018), as its README gives them; "O" is
+# its placeholder for "no character".
+CCPD_PROVINCES = "皖沪津渝冀晋蒙辽吉黑苏浙京闽赣鲁豫鄂湘粤桂琼川贵云藏陕甘青宁新警学O"
+CCPD_ALPHABETS = "ABCDEFGHJKLMNPQRSTUVWXYZO"
+CCPD_ADS = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789O"
+# area-tilt-x1&y1_x2&y2-four corners-plate indices-brightness-blurriness
+_CCPD_NAME = re.compile(r"^\d+-\d+_\d+-(\d+)&(\d+)_(\d+)&(\d+)-[\d&_]+-(\d+(?:_\d+)+)-\d+-\d+$")
+
+
+def decode_ccpd_name(stem: str) -> tuple[str, tuple[int, int, int, int]] | None:
+    """(plate string, box x1, y1, x2, y2) from a CCPD file name (without suffix), or None."""
+    m = _CCPD_NAME.match(stem)
+    if m is None:
+        return None
+    box = tuple(int(v) for v in m.groups()[:4])
+    idx = [int(v) for v in m.group(5).split("_")]
+    tables = [CCPD_PROVINCES, CCPD_ALPHABETS] + [CCPD_ADS] * (len(idx) - 2)
+    if any(i >= len(t) for i, t in zip(idx, tables, strict=True)):
+        raise ValueError(f"plate index out of range in {stem}")
+    plate = "".join(t[i] for i, t in zip(idx, tables, strict=True))
+    if "O" in plate:
+        raise ValueError(f"placeholder character in plate of {stem}")
+    return plate, box  # type: ignore[return-value]
+
+
+def _crop(path: Path, box: tuple[int, int, int, int]) -> Image.Image:
+    img = open_image(path)
+    x1, y1, x2, y2 = box
+    x1, y1, x2, y2 = max(0, x1), max(0, y1), min(img.width, x2), min(img.height, y2)
+    if x2 - x1 < 2 or y2 - y1 < 2:
+        raise ImageProblem("unreadable-image", f"plate box {box} lies outside the {img.width}x{img.height} image")
+    return img.crop((x1, y1, x2, y2))
+
+
+def read_ccpd(path: Path, report: LoadReport) -> list[RawSample]:
+    """CCPD photos (any folder depth): the plate string and box are decoded from each file name,
+    and each sample is the photo cropped to its plate box. Names that are not CCPD plate names
+    (such as ccpd_np's plate-less photos) are listed as ignored files."""
+    if not path.is_dir():
+        raise DatasetError(f"{path} is not a folder")
+    samples = []
+    for f in sorted(p for p in path.rglob("*") if p.is_file()):
+        rel = f.relative_to(path).as_posix()
+        if f.suffix.lower() not in IMAGE_SUFFIXES:
+            report.ignored_files.append(rel)
+            continue
+        try:
+            decoded = decode_ccpd_name(f.stem)
+        except ValueError as exc:
+            report.listed += 1
+            report.problems.append(Problem("bad-line", rel, str(exc)))
+            continue
+        if decoded is None:
+            report.ignored_files.append(rel)
+            continue
+        report.listed += 1
+        plate, box = decoded
+        samples.append(RawSample(rel, plate, (lambda p=f, b=box: _crop(p, b))))
+    return samples
+
+
+def _looks_like_ccpd(path: Path, probe: int = 200) -> bool:
+    names = []
+    for f in path.rglob("*"):
+        if f.suffix.lower() in IMAGE_SUFFIXES:
+            names.append(f.stem)
+            if len(names) >= probe:
+                break
+    return bool(names) and sum(_CCPD_NAME.match(n) is not None for n in names) * 2 >= len(names)
+
+
 READERS: dict[str, Reader] = {
     "digits": read_digits,
     "csv": read_csv_folder,
@@ -301,6 +376,7 @@ READERS: dict[str, Reader] = {
     "folders": read_class_folders,
     "idx": read_idx,
     "lmdb": read_lmdb,
+    "ccpd": read_ccpd,
     "images": read_image_folder,
 }
 
@@ -326,6 +402,8 @@ def detect_format(path: Path, labels_required: bool = True) -> str:
     children = list(path.iterdir())
     if any(_IDX_NAME.search(c.name) for c in children):
         return "idx"
+    if _looks_like_ccpd(path):
+        return "ccpd"
     if any(c.is_dir() for c in children):
         return "folders"
     if any(c.suffix.lower() in IMAGE_SUFFIXES for c in children):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from saae_augment.data.formats import READERS, RawSample, parse_spec
 from saae_augment.data.images import DEFAULT_MAX_PIXELS, ImageProblem, fit, open_image, to_array
@@ -68,7 +69,7 @@ def _decode(raw: RawSample, mode: str, max_pixels: int, report: LoadReport) -> n
         if mode == "RGB" and data.ndim == 2:
             return np.repeat(data[..., None], 3, axis=2)
         return data
-    img = open_image(data, max_pixels)
+    img = data if isinstance(data, Image.Image) else open_image(data, max_pixels)
     report.sizes[img.size] += 1
     report.modes[img.mode] += 1
     arr, note = to_array(img, mode)
