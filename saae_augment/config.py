@@ -32,6 +32,12 @@ class DataConfig:
     mode: Literal["L", "RGB"] = "L"
     val_fraction: float = 0.2  # held-out real images: styles the judge and monitors never trained on
     charset: str | None = None  # preset name or literal characters; None = every label's characters
+    # chars: one character per image, a (k+1)-class discriminator. lines: plates, words, text lines
+    # (the content is the rendered line; a CTC recognizer beside a real/fake discriminator).
+    task: Literal["chars", "lines"] = "chars"
+    # lines: where new texts come from when none are given (a plate preset such as plate-cn, or a
+    # pattern such as {province}{letter}{alnum:5}); None = the training set's own labels
+    pattern: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,7 @@ class LossConfig:
     w_adv: float = 1.0  # step 3: D must read G(glyph(y'), x) as y'
     w_rec_g: float = 10.0  # step 3: reconstruction kept beside the adversarial term
     w_style: float = 0.0  # step 3: style consistency, |Enc_s(G(c', s)) - Enc_s(s)| (0 = off)
+    w_ctc: float = 1.0  # lines, step 3: the recognition head must read G(line(t'), x) as t' (CTC)
 
 
 @dataclass(frozen=True)
@@ -211,6 +218,7 @@ def _check_ranges(r: Recipe) -> None:
         (0.0 <= r.glyph.warp <= 2.0, "glyph.warp must be between 0 and 2"),
         (0.0 <= r.train.d_augment <= 2.0, "train.d_augment must be between 0 and 2"),
         (0.0 <= r.train.ema < 1.0, "train.ema must be at least 0 and below 1"),
+        (r.loss.w_ctc >= 0, "loss.w_ctc must be 0 or more"),
         (r.train.batch_size >= 2, "train.batch_size must be at least 2"),
         (r.train.max_steps >= 1, "train.max_steps must be at least 1"),
         (r.train.minutes is None or r.train.minutes > 0, "train.minutes must be positive"),

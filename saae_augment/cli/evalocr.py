@@ -44,6 +44,8 @@ def eval_ocr(
 
     def on_progress(done: int, total: int, row: dict[str, Any]) -> None:
         line = f"{row['regime']} r={row['ratio']} seed {row['seed']}: {row['test_acc']:.1%}"
+        if "test_cer" in row:
+            line += f" (CER {row['test_cer']:.1%})"
         progress.update(task, completed=done, total=total, description=line)
         if not err.is_terminal:
             err.print(f"[{done}/{total}] {line}")
@@ -63,18 +65,14 @@ def eval_ocr(
             on_progress=on_progress,
             ckpt=ckpt,
         )
-    table = Table(
-        "regime",
-        "ratio",
-        "test accuracy % (mean ± std)",
-        "seeds",
-        title=f"eval-ocr: {train} → {test}",
-        title_justify="left",
-    )
+    lines = "cer" in result.summary[0]
+    columns = ["word accuracy % (mean ± std)", "CER % (mean ± std)"] if lines else ["test accuracy % (mean ± std)"]
+    table = Table("regime", "ratio", *columns, "seeds", title=f"eval-ocr: {train} → {test}", title_justify="left")
     for row in table_rows(result.summary):
         table.add_row(*row)
     out.print(table)
     v = verdict(result.summary)
     if v is not None:
         out.print(verdict_line(v))
-    out.print(f"wrote {out_dir}/results.json, results.csv, accuracy.png, confusion.png, report.md")
+    pictures = "accuracy.png" if lines else "accuracy.png, confusion.png"
+    out.print(f"wrote {out_dir}/results.json, results.csv, {pictures}, report.md")

@@ -39,7 +39,7 @@ def _overrides(
 
 
 def _fmt_losses(record: dict[str, Any]) -> str:
-    keys = ("rec", "d", "g_adv")
+    keys = ("rec", "d", "g_adv", "g_read", "r_ctc")
     parts = [f"{k} {record[k]:.3f}" for k in keys if k in record]
     return "  ".join(parts) + f"  {record.get('it_s', 0):.1f} it/s"
 
@@ -64,7 +64,8 @@ def train(
     ] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Run folder (default runs/<date>-<recipe>).")] = None,
 ) -> None:
-    """Train the SAAE (content encoder + style encoder + decoder, against a (k+1)-class discriminator)."""
+    """Train the SAAE (content encoder + style encoder + decoder, against a (k+1)-class discriminator;
+    for lines, a CTC recognition head plus a real/fake discriminator)."""
     from saae_augment.training.loop import train as run_training
 
     overrides = _overrides(set_, max_steps, minutes, batch_size, seed, threads, disc, arch)
@@ -78,7 +79,8 @@ def train(
         elif kind == "start":
             err.print(
                 f"run {p['run_dir']}: {p['n_train']} training / {p['n_val']} held-out images, "
-                f"{len(p['classes'])} classes, {p['device']}; judge reads held-out real images at "
+                + (f"{len(p['charset'])} characters (lines), " if "charset" in p else f"{len(p['classes'])} classes, ")
+                + f"{p['device']}; judge reads held-out real images at "
                 f"{p['judge_val_acc']:.1%}"
             )
             task = progress.add_task("training", total=p["max_steps"], completed=p["step"], losses="")
@@ -89,7 +91,10 @@ def train(
             if not err.is_terminal:
                 err.print(f"step {p['step']}: {_fmt_losses(p)}")
         elif kind == "eval":
-            err.print(f"step {p['step']}: content accuracy {p['content_acc']:.1%}, copy rate {p['copy_rate']:.1%}")
+            cer = f" (CER {p['content_cer']:.1%})" if "content_cer" in p else ""
+            err.print(
+                f"step {p['step']}: content accuracy {p['content_acc']:.1%}{cer}, copy rate {p['copy_rate']:.1%}"
+            )
 
     with progress:
         result = run_training(data, recipe, overrides, out_dir, resume, device, on_event=on_event)

@@ -51,6 +51,14 @@ def stratified_split(labels: Sequence[str], val_fraction: float, seed: int) -> t
     return sorted(train), sorted(val)
 
 
+def random_split(n: int, val_fraction: float, seed: int) -> tuple[list[int], list[int]]:
+    """A seeded split for line sets, where nearly every label is unique (nothing to stratify by)."""
+    rng = np.random.default_rng(derive_seed(seed, "split"))
+    order = rng.permutation(n)
+    n_val = 0 if n < 2 else max(1, round(n * val_fraction))
+    return sorted(order[n_val:].tolist()), sorted(order[:n_val].tolist())
+
+
 @dataclass
 class LabeledTensors:
     images: torch.Tensor  # N×C×H×W float

@@ -134,5 +134,11 @@ def load_dataset(
     return LabeledImages(images, labels, sources, report)
 
 
+def list_labels(spec: str | Path) -> list[str]:
+    """The labels a data set lists, without decoding a single image (to choose settings first)."""
+    fmt, path = parse_spec(spec)
+    return [raw.label for raw in READERS[fmt](path, LoadReport(format=fmt, source=str(path)))]
+
+
 def _fail_strict(problem: Problem) -> None:
     raise DatasetError(f"{problem} [{problem.kind}] (strict mode stops at the first bad sample)")

@@ -16,34 +16,17 @@ import numpy as np
 from PIL import Image
 
 from saae_augment.data.augment import Augmenter
-from saae_augment.data.fonts import Font, installed_fonts, missing_glyphs_message, resolve_font
+from saae_augment.data.fonts import Font
 from saae_augment.data.glyphs import render_text
 from saae_augment.data.labelfiles import write_label_files
+from saae_augment.data.lines import covering_font
 from saae_augment.data.plates import Layout, PlateTexts
 from saae_augment.data.sheet import contact_sheet
-from saae_augment.errors import FontError, UsageError
+from saae_augment.errors import UsageError
 from saae_augment.manifest import write_manifest
 from saae_augment.seeding import derive_seed
 
 PHOTO_AUGMENT = "plate-photo"
-CJK_HINT = "install a CJK font (Debian/Ubuntu: apt-get install fonts-wqy-zenhei or fonts-noto-cjk) or pass --font"
-
-
-def font_for(charset: str, font: str | Path | None = None) -> Font:
-    """`font` if given (it must cover `charset`), else the first installed font that covers it."""
-    if font is not None:
-        chosen = resolve_font(font)
-        missing = chosen.missing(charset)
-        if missing:
-            raise FontError(missing_glyphs_message(chosen, missing))
-        return chosen
-    default = resolve_font(None)
-    if not default.missing(charset):
-        return default
-    for candidate in installed_fonts():
-        if not candidate.missing(charset):
-            return candidate
-    raise FontError(f"no installed font has every character of {charset!r}; {CJK_HINT}")
 
 
 def draw_plate(text: str, layout: Layout, font: Font, size: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
@@ -80,7 +63,7 @@ def make_plate_photos(
     if n < 1:
         raise UsageError("--n must be at least 1")
     texts = PlateTexts(preset)
-    chosen = font_for(texts.charset, font)
+    chosen = covering_font(texts.charset, font)
     augment = Augmenter(PHOTO_AUGMENT)
     out = Path(out)
     (out / "images").mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,9 @@ import torch
 import torch.nn.functional as F
 
 from saae_augment.data.datasets import to_tensor
+from saae_augment.evaluation.metrics import word_accuracy
 from saae_augment.model.classifier import CharClassifier
+from saae_augment.model.crnn import CRNN, ctc_loss, encode, greedy_decode
 from saae_augment.seeding import derive_seed
 
 BatchSampler = Callable[[int], tuple[np.ndarray, list[str]]]  # step -> (uint8 images, labels)
@@ -38,25 +40,33 @@ class Recognizer(Protocol):
     def predict(self, images: np.ndarray) -> list[str]: ...
 
 
-class CharRecognizer:
-    """LeNet-sized CNN over `classes`; Adam with a cosine schedule; best-on-validation weights."""
+class _Recognizer:
+    """The fit/predict loop both recognizers share: Adam, cosine schedule, best-on-validation weights.
 
-    def __init__(self, classes: Sequence[str], size: tuple[int, int], channels: int = 1, device: str = "cpu"):
-        self.classes = list(classes)
-        self.index = {c: i for i, c in enumerate(self.classes)}
+    Subclasses say how to build the network, the loss of a batch and how to read images.
+    """
+
+    lr = 2e-3
+
+    def __init__(self, size: tuple[int, int], channels: int = 1, device: str = "cpu"):
         self.size, self.channels, self.device = size, channels, torch.device(device)
-        self.model: CharClassifier | None = None
+        self.model: torch.nn.Module | None = None
 
-    def _targets(self, labels: Sequence[str]) -> torch.Tensor:
-        return torch.tensor([self.index[x] for x in labels], dtype=torch.long, device=self.device)
+    def _build(self) -> torch.nn.Module:
+        raise NotImplementedError
+
+    def _loss(self, model: torch.nn.Module, x: torch.Tensor, labels: Sequence[str]) -> torch.Tensor:
+        raise NotImplementedError
+
+    def _read(self, model: torch.nn.Module, x: torch.Tensor) -> list[str]:
+        raise NotImplementedError
 
     def fit(self, sample, val_images, val_labels, steps, minutes, seed) -> dict[str, float]:
         torch.manual_seed(derive_seed(seed, "recognizer-init"))
-        model = CharClassifier(self.channels, self.size, len(self.classes)).to(self.device)
-        opt = torch.optim.Adam(model.parameters(), lr=2e-3)
+        model = self._build().to(self.device)
+        opt = torch.optim.Adam(model.parameters(), lr=self.lr)
         sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, steps))
         val_x = to_tensor(val_images).to(self.device)
-        val_y = self._targets(val_labels)
         best, best_acc, t0 = None, -1.0, time.perf_counter()
         check_every = max(1, steps // 10)
         done = 0
@@ -65,33 +75,73 @@ class CharRecognizer:
                 break
             images, labels = sample(step)
             model.train()
-            loss = F.cross_entropy(model(to_tensor(images).to(self.device)), self._targets(labels))
+            loss = self._loss(model, to_tensor(images).to(self.device), labels)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
             sched.step()
             done = step + 1
             if done % check_every == 0 or done == steps:
-                acc = self._accuracy(model, val_x, val_y)
+                acc = self._accuracy(model, val_x, val_labels)
                 if acc >= best_acc:  # ties go to the later, longer-trained weights
                     best_acc, best = acc, copy.deepcopy(model.state_dict())
         if best is None:  # time ran out before the first check
-            best_acc, best = self._accuracy(model, val_x, val_y), model.state_dict()
+            best_acc, best = self._accuracy(model, val_x, val_labels), model.state_dict()
         model.load_state_dict(best)
         self.model = model.eval()
         return {"val_acc": best_acc, "steps": done, "seconds": time.perf_counter() - t0}
 
     @torch.no_grad()
-    def _accuracy(self, model, x, y) -> float:
+    def _read_all(self, model: torch.nn.Module, x: torch.Tensor) -> list[str]:
         model.eval()
-        if len(y) == 0:
-            return float("nan")
-        return (torch.cat([model(x[i : i + 512]).argmax(1) for i in range(0, len(x), 512)]) == y).float().mean().item()
+        return [r for i in range(0, len(x), 512) for r in self._read(model, x[i : i + 512])]
 
-    @torch.no_grad()
+    def _accuracy(self, model: torch.nn.Module, x: torch.Tensor, labels: Sequence[str]) -> float:
+        if len(labels) == 0:
+            return float("nan")
+        return word_accuracy(self._read_all(model, x), labels)
+
     def predict(self, images: np.ndarray) -> list[str]:
         if self.model is None:
             raise RuntimeError("predict() before fit()")
-        x = to_tensor(images).to(self.device)
-        pred = torch.cat([self.model(x[i : i + 512]).argmax(1) for i in range(0, len(x), 512)])
-        return [self.classes[i] for i in pred.tolist()]
+        return self._read_all(self.model, to_tensor(images).to(self.device))
+
+
+class CharRecognizer(_Recognizer):
+    """LeNet-sized CNN over `classes` (one character per image)."""
+
+    def __init__(self, classes: Sequence[str], size: tuple[int, int], channels: int = 1, device: str = "cpu"):
+        super().__init__(size, channels, device)
+        self.classes = list(classes)
+        self.index = {c: i for i, c in enumerate(self.classes)}
+
+    def _build(self) -> torch.nn.Module:
+        return CharClassifier(self.channels, self.size, len(self.classes))
+
+    def _loss(self, model, x, labels):
+        targets = torch.tensor([self.index[t] for t in labels], dtype=torch.long, device=self.device)
+        return F.cross_entropy(model(x), targets)
+
+    def _read(self, model, x):
+        return [self.classes[i] for i in model(x).argmax(1).tolist()]
+
+
+class LineRecognizer(_Recognizer):
+    """CRNN + CTC with greedy decoding, for plates, words and lines of any length up to ~W/8."""
+
+    lr = 1e-3
+
+    def __init__(self, charset: str, size: tuple[int, int], channels: int = 1, device: str = "cpu"):
+        super().__init__(size, channels, device)
+        self.charset = charset
+        self.index = {c: i for i, c in enumerate(charset)}
+
+    def _build(self) -> torch.nn.Module:
+        return CRNN(self.channels, len(self.charset))
+
+    def _loss(self, model, x, labels):
+        targets, lengths = encode(labels, self.index, self.device)
+        return ctc_loss(model(x), targets, lengths)
+
+    def _read(self, model, x):
+        return greedy_decode(model(x), self.charset)

@@ -27,11 +27,15 @@ def fmt_ratio(ratio: float | None) -> str:
     return "-" if ratio is None else f"{ratio:g}"
 
 
-def table_rows(summary: Sequence[dict[str, Any]]) -> list[tuple[str, str, str, str]]:
-    return [
-        (s["regime"], fmt_ratio(s["ratio"]), f"{100 * s['mean']:.2f} ± {100 * s['std']:.2f}", str(s["seeds"]))
-        for s in summary
-    ]
+def table_rows(summary: Sequence[dict[str, Any]]) -> list[tuple[str, ...]]:
+    """regime, ratio, accuracy, [CER for lines,] seeds: as printed and as in report.md."""
+    rows = []
+    for s in summary:
+        cer = (f"{100 * s['cer']:.2f} ± {100 * s['cer_std']:.2f}",) if "cer" in s else ()
+        rows.append(
+            (s["regime"], fmt_ratio(s["ratio"]), f"{100 * s['mean']:.2f} ± {100 * s['std']:.2f}", *cer, str(s["seeds"]))
+        )
+    return rows
 
 
 def best(summary: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -146,18 +150,21 @@ def plot_confusion(
 
 def markdown(settings: dict[str, Any], summary: Sequence[dict[str, Any]], extra: Sequence[tuple[str, str]]) -> str:
     b = best(summary)
+    is_lines = settings.get("task") == "lines"
+    what = "word accuracy % (mean ± std) | CER % (mean ± std)" if is_lines else "test accuracy % (mean ± std)"
     lines = [
         "# eval-ocr report",
         "",
-        f"Recognizer: small CNN, {settings['steps']} steps of batch {settings['batch_size']} per run, "
+        f"Recognizer: {settings.get('recognizer', 'small CNN')}, {settings['steps']} steps of batch "
+        f"{settings['batch_size']} per run, "
         f"best-on-validation weights; {settings['seeds']} seed(s). Real training images: {settings['n_real_fit']} "
         f"(+ {settings['n_val']} for validation), real test images: {settings['n_test']}, "
         f"image size {settings['size'][0]}x{settings['size'][1]}.",
         "",
-        "| regime | ratio | test accuracy % (mean ± std) | seeds |",
-        "| --- | --- | --- | --- |",
+        f"| regime | ratio | {what} | seeds |",
+        "| --- " * (5 if is_lines else 4) + "|",
     ]
-    lines += [f"| {a} | {b_} | {c} | {d} |" for a, b_, c, d in table_rows(summary)]
+    lines += ["| " + " | ".join(row) + " |" for row in table_rows(summary)]
     lines += [
         "",
         f"Best: **{b['regime']}** at ratio {fmt_ratio(b['ratio'])}: {100 * b['mean']:.2f} ± {100 * b['std']:.2f}%.",
@@ -171,9 +178,11 @@ def markdown(settings: dict[str, Any], summary: Sequence[dict[str, Any]], extra:
         "images only (Classification Accuracy Score).",
         "",
         "![accuracy vs ratio](accuracy.png)",
-        "",
-        "![confusion matrix of the best regime](confusion.png)",
     ]
+    if not is_lines:
+        lines += ["", "![confusion matrix of the best regime](confusion.png)"]
+    else:
+        lines += ["", "Word accuracy: share of test lines read exactly; CER: edit distance per reference character."]
     for title, rel in extra:
         lines += ["", f"## {title}", "", f"![{title}]({rel})"]
     lines += ["", "Files: `results.json`, `results.csv` (one row per regime × ratio × seed).", ""]
@@ -201,6 +210,9 @@ def write_outputs(
     write_text_atomic(out / "results.json", json.dumps(clean, indent=2, ensure_ascii=False) + "\n")
     write_text_atomic(out / "results.csv", pd.DataFrame(public).to_csv(index=False))
     plot_accuracy(out / "accuracy.png", summary, settings["ratios"])
+    if settings.get("task") == "lines":  # no confusion matrix: classes are characters inside lines
+        write_text_atomic(out / "report.md", markdown(settings, summary, extra))
+        return
     b = best(summary)
     preds = [r["_pred"] for r in runs if r["regime"] == b["regime"] and r["ratio"] == b["ratio"] and "_pred" in r]
     plot_confusion(

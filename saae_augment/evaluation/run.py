@@ -19,10 +19,11 @@ import numpy as np
 
 from saae_augment import __version__
 from saae_augment.data.augment import Augmenter
-from saae_augment.data.datasets import stratified_split
-from saae_augment.data.load import load_dataset
+from saae_augment.data.datasets import random_split, stratified_split
+from saae_augment.data.load import list_labels, load_dataset
 from saae_augment.errors import UsageError
-from saae_augment.evaluation.recognizer import CharRecognizer
+from saae_augment.evaluation.metrics import character_error_rate, word_accuracy
+from saae_augment.evaluation.recognizer import CharRecognizer, LineRecognizer, Recognizer
 from saae_augment.evaluation.regimes import (
     ADDITIVE,
     NEEDS_FONTS,
@@ -37,6 +38,8 @@ from saae_augment.evaluation.regimes import (
 )
 from saae_augment.evaluation.report import write_outputs
 
+LINE_SIZE = (32, 128)
+
 
 @dataclass
 class EvalResult:
@@ -45,15 +48,23 @@ class EvalResult:
     summary: list[dict[str, Any]]
 
 
-def _pool(spec: str | Path, size: tuple[int, int], classes: Sequence[str] | None) -> tuple[Pool, Any]:
+def _pool(
+    spec: str | Path, size: tuple[int, int], classes: Sequence[str] | None, lines: bool = False
+) -> tuple[Pool, Any]:
+    """Images of `spec` at `size`; with `classes` only those labels (chars) or characters (lines)."""
     data = load_dataset(spec, size=size, mode="L", charset="".join(classes) if classes else None)
-    keep = [i for i, x in enumerate(data.labels) if classes is None or x in classes]
+    keep = [i for i, x in enumerate(data.labels) if classes is None or lines or x in classes]
     return Pool(np.stack([data.images[i] for i in keep]), [data.labels[i] for i in keep]), data.report
+
+
+def is_line_data(labels: Sequence[str]) -> bool:
+    """Plates, words, lines: any label longer than one character makes the set a line set."""
+    return any(len(x) != 1 for x in labels)
 
 
 def _report_images(out: Path, synth: Sequence[str | Path], ckpt: str | Path | None) -> list[tuple[str, str]]:
     """Pictures for report.md, copied into `out` so the report's links stay valid."""
-    from saae_augment.data.sheet import class_sheet
+    from saae_augment.data.sheet import class_sheet, contact_sheet
 
     extra = []
     if ckpt is not None:
@@ -62,27 +73,34 @@ def _report_images(out: Path, synth: Sequence[str | Path], ckpt: str | Path | No
             shutil.copyfile(grids[-1], out / "style-grid.png")
             extra.append((f"Style transfer ({Path(ckpt).name}, {grids[-1].stem})", "style-grid.png"))
     if synth:
-        class_sheet(load_dataset(synth[0], mode="L")).save(out / "synth-sheet.png")
+        data = load_dataset(synth[0], mode="L")
+        if is_line_data(data.labels):
+            contact_sheet(data.images[:48], data.labels[:48], columns=4).save(out / "synth-sheet.png")
+        else:
+            class_sheet(data).save(out / "synth-sheet.png")
         extra.append((f"Synthetic samples ({Path(synth[0]).name})", "synth-sheet.png"))
     return extra
 
 
 def summarize(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    groups: dict[tuple[str, float | None], list[float]] = {}
+    groups: dict[tuple[str, float | None], list[dict[str, Any]]] = {}
     for r in runs:
-        groups.setdefault((r["regime"], r["ratio"]), []).append(r["test_acc"])
+        groups.setdefault((r["regime"], r["ratio"]), []).append(r)
     order = {name: i for i, name in enumerate(REGIMES)}
     rows = []
-    for (regime, ratio), accs in sorted(groups.items(), key=lambda kv: (order[kv[0][0]], kv[0][1] or 0)):
-        rows.append(
-            {
-                "regime": regime,
-                "ratio": ratio,
-                "mean": statistics.fmean(accs),
-                "std": statistics.stdev(accs) if len(accs) > 1 else 0.0,
-                "seeds": len(accs),
-            }
-        )
+    for (regime, ratio), group in sorted(groups.items(), key=lambda kv: (order[kv[0][0]], kv[0][1] or 0)):
+        accs = [r["test_acc"] for r in group]
+        row = {
+            "regime": regime,
+            "ratio": ratio,
+            "mean": statistics.fmean(accs),
+            "std": statistics.stdev(accs) if len(accs) > 1 else 0.0,
+            "seeds": len(accs),
+        }
+        if "test_cer" in group[0]:  # lines: the character error rate beside the word accuracy
+            cers = [r["test_cer"] for r in group]
+            row |= {"cer": statistics.fmean(cers), "cer_std": statistics.stdev(cers) if len(cers) > 1 else 0.0}
+        rows.append(row)
     return rows
 
 
@@ -118,27 +136,33 @@ def evaluate_ocr(
         raise UsageError(f"unknown regime {', '.join(unknown)}; choose from {', '.join(REGIMES)}")
     if not synth and any(r in NEEDS_SYNTH for r in wanted):
         raise UsageError("regimes with synth need --synth DIR (a `saae-augment synth` output)")
+    t_start = time.perf_counter()
+    lines = is_line_data(list_labels(train))
     if size is None:
-        size = (28, 28)
+        size = LINE_SIZE if lines else (28, 28)
         if synth:
             first = load_dataset(synth[0], mode="L")
             size = first.images[0].shape[:2]
-    t_start = time.perf_counter()
     train_data, train_report = _pool(train, size, None)
-    classes = sorted(set(train_data.labels))
+    # chars: one class per label; lines: one class per character, read by CTC
+    classes = sorted(set("".join(train_data.labels))) if lines else sorted(set(train_data.labels))
     if len(classes) < 2:
         raise UsageError(f"{train} has {len(classes)} class(es); a recognizer needs at least 2")
-    test_data, _ = _pool(test, size, classes)
-    fit_idx, val_idx = stratified_split(train_data.labels, val_fraction, 0)
+    test_data, _ = _pool(test, size, classes, lines)
+    if lines:
+        fit_idx, val_idx = random_split(len(train_data), val_fraction, 0)
+    else:
+        fit_idx, val_idx = stratified_split(train_data.labels, val_fraction, 0)
     if not val_idx:
         raise UsageError(f"{train} is too small for a validation split (need 2+ images in some class)")
     real, val = train_data.take(np.array(fit_idx)), train_data.take(np.array(val_idx))
     synth_pool = None
     for spec in synth:
-        p, _ = _pool(spec, size, classes)
+        p, _ = _pool(spec, size, classes, lines)
         synth_pool = p if synth_pool is None else concat(synth_pool, p)
     invert = dark_on_light(train_data.images)
-    fonts, font_names = font_pool(classes, size, invert) if NEEDS_FONTS & set(wanted) else (None, [])
+    font_texts = sorted(set(real.labels)) if lines else classes
+    fonts, font_names = font_pool(font_texts, size, invert) if NEEDS_FONTS & set(wanted) else (None, [])
     augmenter = Augmenter(augment)
 
     plan: list[tuple[str, float | None]] = []
@@ -156,15 +180,15 @@ def evaluate_ocr(
         for regime, ratio in plan:
             data, aug = training_set(regime, ratio or 0.0, seed, real, synth_pool, fonts, augmenter)
             sampler = batch_sampler(data, augmenter if aug else None, batch_size, seed, f"{regime}@{ratio}")
-            rec = CharRecognizer(classes, size)
+            rec: Recognizer = LineRecognizer("".join(classes), size) if lines else CharRecognizer(classes, size)
             fit = rec.fit(sampler, val.images, val.labels, steps, minutes, seed)
             pred = rec.predict(test_data.images)
-            correct = sum(p == t for p, t in zip(pred, test_data.labels, strict=True))
             row = {
                 "regime": regime,
                 "ratio": ratio,
                 "seed": seed,
-                "test_acc": correct / len(pred),
+                "test_acc": word_accuracy(pred, test_data.labels),
+                **({"test_cer": character_error_rate(pred, test_data.labels)} if lines else {}),
                 "val_acc": fit["val_acc"],
                 "n_real": len(real) if regime != "synth" else 0,
                 "n_train": len(data),
@@ -197,6 +221,8 @@ def evaluate_ocr(
         "val_fraction": val_fraction,
         "augment": augment,
         "regimes": wanted,
+        "task": "lines" if lines else "chars",
+        "recognizer": "CRNN + CTC, greedy decoding" if lines else "small CNN",
         "classes": classes,
         "n_real_fit": len(real),
         "n_val": len(val),

@@ -29,3 +29,25 @@ class Discriminator(nn.Module):
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(image).flatten(1))
+
+
+class PatchDiscriminator(nn.Module):
+    """Real/fake for text lines: strided convs score overlapping patches, averaged to one logit.
+
+    A line's class is a sequence, so the "k classes" part of the (k+1)-class discriminator moves
+    to a CTC recognition head (model/crnn.py) and this network keeps only the "+1": does it look
+    real. Scoring patches keeps it size-agnostic and cheap at 32×128.
+    """
+
+    def __init__(self, in_channels: int, width: int):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv2d(in_channels, width, 3, padding=1),
+            nn.LeakyReLU(LEAK, inplace=True),
+            conv_bn_lrelu(width, 2 * width, 2),
+            conv_bn_lrelu(2 * width, 2 * width, 2),
+            nn.Conv2d(2 * width, 1, 3, padding=1),
+        )
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        return self.net(image).mean((2, 3))  # B×1

@@ -7,14 +7,9 @@ same weights (on the same device and thread count) as one that never stopped.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import functools
-import math
-import signal
-import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,84 +23,27 @@ from saae_augment.data.datasets import LabeledTensors, glyph_banks, stratified_s
 from saae_augment.data.fonts import resolve_font
 from saae_augment.data.load import load_dataset
 from saae_augment.data.warp import jitter
-from saae_augment.errors import DatasetError, SaaeError, UsageError
+from saae_augment.errors import DatasetError, UsageError
 from saae_augment.model.classifier import CharClassifier
 from saae_augment.model.saae import build_model
 from saae_augment.seeding import derive_seed, torch_generator
 from saae_augment.training.checkpoint import (
     FORMAT_VERSION,
     CheckpointError,
-    file_sha256,
     load_checkpoint,
-    save_checkpoint,
 )
+from saae_augment.training.device import autocast_for, pick_device
 from saae_augment.training.diffaug import diff_augment
+from saae_augment.training.ema import ema_update
 from saae_augment.training.grids import style_transfer_grid
 from saae_augment.training.judge import accuracy, train_classifier
 from saae_augment.training.monitors import content_metrics
 from saae_augment.training.rundir import RunDir
+from saae_augment.training.runner import Event, Session, TrainingError, TrainResult, run_steps
 from saae_augment.training.steps import Batch, adversarial_steps, reconstruction_step
 
-Event = Callable[[str, dict[str, Any]], None]
 GRID_ROWS = 8
-
-
-class TrainingError(SaaeError):
-    """Training cannot go on (e.g. the loss became NaN); the last good checkpoint is kept."""
-
-
-@dataclass
-class TrainResult:
-    run_dir: Path
-    status: str  # completed | interrupted | time-budget
-    step: int
-    summary: dict[str, Any]
-
-
-def pick_device(name: str = "auto") -> torch.device:
-    if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    if name not in ("cpu", "cuda", "mps"):
-        raise UsageError(f"device must be auto, cpu, cuda or mps, not {name!r}")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise UsageError("--device cuda was asked for, but torch sees no CUDA GPU (use --device cpu or auto)")
-    if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-        raise UsageError("--device mps was asked for, but this torch has no MPS support (use --device cpu or auto)")
-    return torch.device(name)
-
-
-def autocast_for(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
-    """bf16 autocast where asked for (or `auto` on CUDA); otherwise plain fp32."""
-    use_bf16 = precision == "bf16" or (precision == "auto" and device.type == "cuda")
-    if not use_bf16:
-        return contextlib.nullcontext()
-    return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
-
-
-@contextlib.contextmanager
-def _stop_on_signals(flag: threading.Event) -> Iterator[None]:
-    """Ctrl-C / SIGTERM ask the loop to stop at the end of the current step (and save)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {}
-
-    def handler(signum, frame):  # noqa: ARG001
-        if flag.is_set():  # a second Ctrl-C means "now"
-            raise KeyboardInterrupt
-        flag.set()
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        previous[sig] = signal.signal(sig, handler)
-    try:
-        yield
-    finally:
-        for sig, h in previous.items():
-            signal.signal(sig, h)
+__all__ = ["TrainResult", "TrainingError", "autocast_for", "pick_device", "train"]
 
 
 def _charset(recipe: Recipe) -> str | None:
@@ -173,14 +111,6 @@ class _Sampler:
         )
 
 
-@torch.no_grad()
-def _ema_update(ema: torch.nn.Module, model: torch.nn.Module, decay: float) -> None:
-    for e, p in zip(ema.parameters(), model.parameters(), strict=True):
-        e.lerp_(p, 1 - decay)
-    for e, b in zip(ema.buffers(), model.buffers(), strict=True):
-        e.copy_(b)
-
-
 def _grid_styles(val: LabeledTensors, n: int) -> torch.Tensor:
     """Up to n held-out images, one per class first, so the grid shows many different styles."""
     seen, picks = set(), []
@@ -198,6 +128,41 @@ def _resolve_recipe(recipe: str | Path | Recipe, overrides: list[str]) -> Recipe
     return load_recipe(recipe, overrides)
 
 
+@dataclass
+class OpenedRun:
+    """A new or resumed run: its recipe, data, folder, and (when resuming) the checkpoint."""
+
+    recipe: Recipe
+    data_spec: str
+    run: RunDir
+    payload: dict[str, Any] | None
+
+
+def open_run(
+    data: str | Path | None,
+    recipe: str | Path | Recipe,
+    overrides: list[str],
+    out: str | Path | None,
+    resume: str | Path | None,
+) -> OpenedRun:
+    """With `resume=RUN`, the run's checkpoint supplies recipe, data and state; overrides may
+    then only change `train.*` budgets."""
+    if resume is None:
+        recipe_obj = _resolve_recipe(recipe, overrides)
+        run = RunDir(Path(out) if out else RunDir.default_path(recipe_obj.name))
+        return OpenedRun(recipe_obj, str(data) if data is not None else "digits", run, None)
+    payload = load_checkpoint(resume)
+    for o in overrides:
+        if not o.startswith(("train.max_steps=", "train.minutes=", "train.threads=")):
+            raise UsageError(f"--resume keeps the run's recipe; only step/time/thread budgets may change, not {o!r}")
+    recipe_obj = recipe_from_dict(apply_overrides(payload["recipe"], overrides))
+    data_spec = payload["data"]["spec"]
+    if data is not None and str(data) != data_spec:
+        raise UsageError(f"--resume continues on the run's own data ({data_spec}), not {data}")
+    run = RunDir(Path(resume) if Path(resume).is_dir() else Path(resume).parent.parent)
+    return OpenedRun(recipe_obj, data_spec, run, payload)
+
+
 def train(
     data: str | Path | None = None,
     recipe: str | Path | Recipe = "digits",
@@ -213,29 +178,21 @@ def train(
 
     `overrides` are dotted recipe keys (`train.max_steps=200`). With `resume=RUN`, the run's
     checkpoint supplies recipe, data and state; overrides may then only change `train.*` budgets.
+    A recipe with `data.task: lines` trains the line SAAE (plates, words; see training/lines.py).
     """
     emit = on_event or (lambda kind, payload: None)
-    overrides = list(overrides or [])
-    payload = None
-    if resume is not None:
-        payload = load_checkpoint(resume)
-        base = payload["recipe"]
-        for o in overrides:
-            if not o.startswith(("train.max_steps=", "train.minutes=", "train.threads=")):
-                raise UsageError(
-                    f"--resume keeps the run's recipe; only step/time/thread budgets may change, not {o!r}"
-                )
-        recipe_obj = recipe_from_dict(apply_overrides(base, overrides))
-        data_spec = payload["data"]["spec"]
-        if data is not None and str(data) != data_spec:
-            raise UsageError(f"--resume continues on the run's own data ({data_spec}), not {data}")
-        run = RunDir(Path(resume) if Path(resume).is_dir() else Path(resume).parent.parent)
+    opened = open_run(data, recipe, list(overrides or []), out, resume)
+    if opened.recipe.data.task == "lines":
+        from saae_augment.training.lines import line_session
+
+        session = line_session(opened, pick_device(device), emit)
     else:
-        recipe_obj = _resolve_recipe(recipe, overrides)
-        data_spec = str(data) if data is not None else "digits"
-        run = RunDir(Path(out) if out else RunDir.default_path(recipe_obj.name))
-    r = recipe_obj
-    dev = pick_device(device)
+        session = _char_session(opened, pick_device(device), emit)
+    return run_steps(session, emit, should_stop, handle_signals)
+
+
+def _char_session(opened: OpenedRun, dev: torch.device, emit: Event) -> Session:
+    r, data_spec, run, payload = opened.recipe, opened.data_spec, opened.run, opened.payload
     if r.train.threads:
         torch.set_num_threads(r.train.threads)
 
@@ -304,9 +261,8 @@ def train(
     autocast = autocast_for(dev, r.train.precision)
     grid_styles = _grid_styles(val_set if len(val_set) else train_set, GRID_ROWS).to(dev)
     monitor_styles = val_set if len(val_set) else train_set
-    last_metrics: dict[str, float] = {}
 
-    def checkpoint_payload() -> dict[str, Any]:
+    def checkpoint_payload(step: int, elapsed: float, metrics: dict[str, float]) -> dict[str, Any]:
         return {
             "format_version": FORMAT_VERSION,
             "package_version": __version__,
@@ -336,8 +292,8 @@ def train(
             "optim": {"generator": opt_g.state_dict(), "discriminator": opt_d.state_dict()},
             "step": step,
             "seed": r.train.seed,
-            "elapsed_s": elapsed_before + (time.perf_counter() - t_start),
-            "metrics": dict(last_metrics),
+            "elapsed_s": elapsed,
+            "metrics": dict(metrics),
         }
 
     def evaluate() -> dict[str, float]:
@@ -345,107 +301,41 @@ def train(
         m["judge_val_acc"] = judge_val_acc
         return m
 
-    def write_grid() -> Path:
-        path = run.grids / f"step-{step:06d}.png"
-        style_transfer_grid(G_out, glyphs, grid_styles).save(path)
-        return path
+    def do_step(step: int) -> dict[str, float]:
+        batch = sampler.batch(step, banks, dev)
+        losses = reconstruction_step(G, opt_g, batch, r.loss, autocast)
+        extra = ()
+        if r.train.d_augment > 0:
+            d_gen = torch_generator(r.train.seed, "d-augment", step)
+            extra = (functools.partial(diff_augment, generator=d_gen, strength=r.train.d_augment),)
+        losses.update(adversarial_steps(G, D, opt_g, opt_d, batch, r.loss, autocast, *extra))
+        if G_ema is not None:
+            ema_update(G_ema, G, r.train.ema)
+        return losses
 
-    stop_flag = threading.Event()
-    status = "completed"
-    t_start = time.perf_counter()
-    window: dict[str, float] = {}
-    window_n, window_t = 0, time.perf_counter()
-    emit(
-        "start",
-        {
-            "run_dir": str(run.path),
-            "step": step,
-            "max_steps": r.train.max_steps,
+    G.train()
+    D.train()
+    return Session(
+        run=run,
+        recipe=r,
+        do_step=do_step,
+        evaluate=evaluate,
+        write_grid=lambda path: style_transfer_grid(G_out, glyphs, grid_styles).save(path),
+        payload=checkpoint_payload,
+        start_info={
             "classes": classes,
             "n_train": len(train_set),
             "n_val": len(val_set),
             "device": str(dev),
             "judge_val_acc": judge_val_acc,
         },
+        summary_info={
+            "data": data_spec,
+            "classes": classes,
+            "n_train": len(train_set),
+            "n_val": len(val_set),
+            "device": str(dev),
+        },
+        step=step,
+        elapsed_before=elapsed_before,
     )
-    G.train()
-    D.train()
-    with _stop_on_signals(stop_flag) if handle_signals else contextlib.nullcontext():
-        while step < r.train.max_steps:
-            if stop_flag.is_set() or (should_stop is not None and should_stop()):
-                status = "interrupted"
-                break
-            if r.train.minutes is not None and time.perf_counter() - t_start > r.train.minutes * 60:
-                status = "time-budget"
-                break
-            batch = sampler.batch(step, banks, dev)
-            losses = reconstruction_step(G, opt_g, batch, r.loss, autocast)
-            extra = ()
-            if r.train.d_augment > 0:
-                d_gen = torch_generator(r.train.seed, "d-augment", step)
-                extra = (functools.partial(diff_augment, generator=d_gen, strength=r.train.d_augment),)
-            losses.update(adversarial_steps(G, D, opt_g, opt_d, batch, r.loss, autocast, *extra))
-            if G_ema is not None:
-                _ema_update(G_ema, G, r.train.ema)
-            bad = [name for name, v in losses.items() if not math.isfinite(v)]
-            if bad:
-                message = (
-                    f"loss {', '.join(bad)} became NaN/inf at step {step + 1}; stopped. The last good checkpoint "
-                    f"is {run.last if run.last.exists() else '(none yet)'}; lower the learning rates "
-                    "(--set optim.lr_g=... optim.lr_d=...) and train again"
-                )
-                run.write_summary({"status": "failed", "step": step, "error": message})
-                raise TrainingError(message)
-            step += 1
-            for name, v in losses.items():
-                window[name] = window.get(name, 0.0) + v
-            window_n += 1
-            if step % r.train.log_every == 0 or step == r.train.max_steps:
-                now = time.perf_counter()
-                record = {"kind": "train", "step": step, "it_s": window_n / max(now - window_t, 1e-9)}
-                record.update({name: v / window_n for name, v in window.items()})
-                run.log(record)
-                emit("step", record)
-                window, window_n, window_t = {}, 0, now
-            if step % r.train.eval_every == 0:
-                last_metrics = evaluate()
-                run.log({"kind": "eval", "step": step, **last_metrics})
-                emit("eval", {"step": step, **last_metrics})
-            if step % r.train.grid_every == 0:
-                emit("grid", {"path": str(write_grid())})
-            if step % r.train.ckpt_every == 0:
-                save_checkpoint(run.last, checkpoint_payload())
-                if r.train.keep_every and step % r.train.keep_every == 0:
-                    save_checkpoint(run.checkpoints / f"step-{step:06d}.pt", checkpoint_payload())
-            emit("progress", {"step": step, "max_steps": r.train.max_steps})
-
-    # --- the end (completed, interrupted or out of time): measure, draw, save, summarise ----
-    last_metrics = evaluate()
-    run.log({"kind": "eval", "step": step, **last_metrics})
-    grid = write_grid()
-    save_checkpoint(run.last, checkpoint_payload())
-    elapsed = elapsed_before + (time.perf_counter() - t_start)
-    train_records = [m for m in run.read_metrics() if m.get("kind") == "train"]
-    summary = {
-        "status": status,
-        "step": step,
-        "max_steps": r.train.max_steps,
-        "elapsed_s": round(elapsed, 2),
-        "it_s": round(sum(m["it_s"] for m in train_records) / len(train_records), 3) if train_records else None,
-        "recipe": r.name,
-        "arch": r.model.arch,
-        "disc": r.model.disc,
-        "data": data_spec,
-        "classes": classes,
-        "n_train": len(train_set),
-        "n_val": len(val_set),
-        "device": str(dev),
-        **{k_: round(v, 4) for k_, v in last_metrics.items()},
-        "grid": str(grid.relative_to(run.path)),
-        "checkpoint": str(run.last.relative_to(run.path)),
-        "checkpoint_sha256": file_sha256(run.last),
-        "version": __version__,
-    }
-    run.write_summary(summary)
-    emit("end", summary)
-    return TrainResult(run_dir=run.path, status=status, step=step, summary=summary)

@@ -52,8 +52,10 @@ def adversarial_steps(
     loss: LossConfig,
     autocast: AbstractContextManager,
     d_view: Callable[[torch.Tensor], torch.Tensor] = lambda x: x,
+    content_loss: Callable[[torch.Tensor], torch.Tensor] | None = None,
 ) -> dict[str, float]:
-    """`d_view` is what D sees of a batch (DiffAugment, or the images as they are)."""
+    """`d_view` is what D sees of a batch (DiffAugment, or the images as they are). `content_loss`
+    (lines) scores the generated batch against its requested texts; it joins G's step-3 loss."""
     n = b.real.shape[0]
     with autocast:
         if loss.w_rec_g > 0:
@@ -88,6 +90,9 @@ def adversarial_steps(
             rec = reconstruction(loss.rec, rec_out, b.real) if rec_out is not None else None
             if rec is not None:
                 total = total + loss.w_rec_g * rec
+            read_loss = content_loss(fake) if content_loss is not None else None
+            if read_loss is not None:
+                total = total + read_loss
             style_gap = None
             if loss.w_style > 0:  # the sample must carry its style image's style (style consistency)
                 style_gap = (G.encode_style(fake) - G.encode_style(b.real).detach()).abs().mean()
@@ -101,4 +106,6 @@ def adversarial_steps(
         out["g_rec"] = rec.item()
     if style_gap is not None:
         out["style"] = style_gap.item()
+    if read_loss is not None:
+        out["g_read"] = read_loss.item()
     return out

@@ -1,0 +1,60 @@
+"""Content for text lines: which fonts can draw a charset, and the rendered lines themselves.
+
+A line's content image is the whole text rendered at the line size (see `glyphs.render_text`):
+the content encoder keeps its 2-D layout, so the decoder writes each character where the
+rendering put it. Fonts must cover the whole charset (no tofu); for CJK plates that means a CJK
+font, and the error says which package to install.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from saae_augment.data.fonts import Font, installed_fonts, missing_glyphs_message, resolve_font
+from saae_augment.data.glyphs import render_text
+from saae_augment.errors import FontError
+
+CJK_HINT = "install a CJK font (Debian/Ubuntu: apt-get install fonts-wqy-zenhei or fonts-noto-cjk) or pass --font"
+
+
+def covering_font(charset: str, font: str | Path | None = None) -> Font:
+    """`font` if given (it must cover `charset`), else DejaVu Sans or the first installed font that does."""
+    if font is not None:
+        chosen = resolve_font(font)
+        missing = chosen.missing(charset)
+        if missing:
+            raise FontError(missing_glyphs_message(chosen, missing))
+        return chosen
+    default = resolve_font(None)
+    if not default.missing(charset):
+        return default
+    for candidate in installed_fonts():
+        if not candidate.missing(charset):
+            return candidate
+    raise FontError(f"no installed font has every character of {charset!r}; {CJK_HINT}")
+
+
+def line_fonts(charset: str, font: str | Path | None, n: int) -> list[Font]:
+    """The covering font first, then up to n-1 other installed fonts that cover the charset."""
+    first = covering_font(charset, font)
+    fonts = [first]
+    for candidate in installed_fonts():
+        if len(fonts) >= n:
+            break
+        if candidate.missing(charset) or any(candidate.path == f.path and candidate.index == f.index for f in fonts):
+            continue
+        fonts.append(candidate)
+    return fonts
+
+
+def render_lines(
+    texts: Sequence[str], font_ids: Sequence[int], fonts: Sequence[Font], size: tuple[int, int], invert: bool
+) -> np.ndarray:
+    """N×H×W uint8: text i drawn with fonts[font_ids[i]]."""
+    out = np.empty((len(texts), *size), np.uint8)
+    for i, (t, f) in enumerate(zip(texts, font_ids, strict=True)):
+        out[i] = render_text(t, fonts[f], size, invert)
+    return out

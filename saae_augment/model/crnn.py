@@ -1,0 +1,79 @@
+"""CRNN (Shi et al., 2015): a conv stack that squeezes the height away, a BiLSTM along the width,
+and per-frame scores over blank + charset for CTC. The line recognizer of eval-ocr, the line
+SAAE's recognition head, and its judge.
+
+The width is downsampled 4×, so a 128-pixel line gives 32 frames: room for CTC's blanks
+between repeated characters of a plate or a word (a label may have up to about 15 characters).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+BLANK = 0
+
+
+def _conv(c_in: int, c_out: int) -> list[nn.Module]:
+    return [nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out), nn.ReLU(inplace=True)]
+
+
+class CRNN(nn.Module):
+    def __init__(self, in_channels: int, n_chars: int, width: int = 32, hidden: int = 64, rnn: bool = True):
+        super().__init__()
+        w = width
+        self.features = nn.Sequential(
+            *_conv(in_channels, w),
+            nn.MaxPool2d(2),
+            *_conv(w, 2 * w),
+            nn.MaxPool2d(2),
+            *_conv(2 * w, 4 * w),
+            *_conv(4 * w, 4 * w),
+            nn.MaxPool2d((2, 1)),
+            *_conv(4 * w, 4 * w),
+        )
+        self.rnn = nn.LSTM(4 * w, hidden, bidirectional=True, batch_first=True) if rnn else None
+        self.head = nn.Linear((2 * hidden if rnn else 0) + 4 * w, n_chars + 1)
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        """B×C×H×W → B×T×(k+1) scores (T = W / 4)."""
+        h = self.features(images).mean(2).transpose(1, 2)  # B×T×C
+        if self.rnn is None:
+            return self.head(h)
+        r, _ = self.rnn(h)
+        # the conv features go to the head beside the LSTM's: measured to leave CTC's long
+        # all-blank plateau sooner on a few hundred plates
+        return self.head(torch.cat([h, r], dim=2))
+
+
+def encode(texts: Sequence[str], index: dict[str, int], device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Concatenated targets (character index + 1, as 0 is the blank) and their lengths, for CTC."""
+    flat = [index[c] + 1 for t in texts for c in t]
+    return (
+        torch.tensor(flat, dtype=torch.long, device=device),
+        torch.tensor([len(t) for t in texts], dtype=torch.long, device=device),
+    )
+
+
+def ctc_loss(scores: torch.Tensor, targets: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """Mean CTC loss per character of B×T×(k+1) scores; fp32, as CTC is unstable in bf16."""
+    log_probs = F.log_softmax(scores.float(), dim=2).transpose(0, 1)  # T×B×(k+1)
+    frames = torch.full((scores.shape[0],), scores.shape[1], dtype=torch.long, device=scores.device)
+    return F.ctc_loss(log_probs, targets, frames, lengths, blank=BLANK, reduction="mean", zero_infinity=True)
+
+
+def greedy_decode(scores: torch.Tensor, charset: Sequence[str]) -> list[str]:
+    """Best path: the top class per frame, repeats merged, blanks dropped."""
+    best = scores.argmax(2).cpu()
+    out = []
+    for row in best.tolist():
+        chars, prev = [], BLANK
+        for k in row:
+            if k != prev and k != BLANK:
+                chars.append(charset[k - 1])
+            prev = k
+        out.append("".join(chars))
+    return out

@@ -1,0 +1,315 @@
+"""The line SAAE: plates, words and text lines in the style of a real image.
+
+The generator is the character SAAE's, unchanged: its content encoder reads the whole rendered
+line at the target size (no downsampling, so the 2-D layout survives) and the style encoder
+pools any image to one vector. What changes is how "the right class" is enforced, since a
+line's class is a sequence (this is ScrabbleGAN's split of the (k+1)-class discriminator):
+
+- a **recognition head** R (a CRNN, model/crnn.py) is trained with CTC on *real* lines only,
+  and G is trained so that R reads G(line(t'), x) as t' (loss.w_ctc): the "k classes";
+- a **patch discriminator** D says real or generated (model/discriminator.py): the "+1".
+
+The three steps keep their meaning: (1) reconstruction G(line(t), x) ≈ x; (2) D: real vs
+G(line(t'), x), and R on real lines; (3) G: look real, read as t', plus reconstruction.
+Cross texts t' come from the recipe's pattern (`data.pattern`, e.g. plate-cn) when it has one,
+else from other training labels; each is drawn in a random content font and gently warped.
+
+Content accuracy here is the share of generated lines a separate judge CRNN (trained on the real
+training split before the run, never on generated images) reads exactly as requested; CER too.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import math
+from typing import Any
+
+import numpy as np
+import torch
+
+from saae_augment import __version__
+from saae_augment.config import Recipe, recipe_to_dict
+from saae_augment.data.charsets import CHARSETS
+from saae_augment.data.datasets import random_split, to_tensor
+from saae_augment.data.lines import line_fonts, render_lines
+from saae_augment.data.load import load_dataset
+from saae_augment.data.plates import PlateTexts
+from saae_augment.data.warp import jitter
+from saae_augment.errors import DatasetError
+from saae_augment.evaluation.metrics import character_error_rate, word_accuracy
+from saae_augment.model.crnn import CRNN, ctc_loss, encode, greedy_decode
+from saae_augment.model.discriminator import PatchDiscriminator
+from saae_augment.model.saae import Generator
+from saae_augment.seeding import derive_seed, torch_generator
+from saae_augment.training.checkpoint import FORMAT_VERSION, CheckpointError
+from saae_augment.training.device import autocast_for
+from saae_augment.training.diffaug import diff_augment
+from saae_augment.training.ema import ema_update
+from saae_augment.training.grids import style_transfer_grid
+from saae_augment.training.monitors import generate
+from saae_augment.training.runner import Event, Session
+from saae_augment.training.steps import Batch, adversarial_steps, reconstruction_step
+
+READER_WIDTH = 16  # CRNN width of the recognition head and the judge (4×16 channels at the top)
+GRID_ROWS, GRID_TEXTS = 8, 4
+MAX_LINE_EVAL = 256  # cross samples per content-accuracy measurement (lines cost 4× a character)
+
+
+def build_reader(channels: int, charset: str) -> CRNN:
+    """The CRNN every line reader uses (recognition head, judge, synthesis' judge): conv-only,
+    because a BiLSTM memorised a few hundred training plates instead of reading them (measured)."""
+    return CRNN(channels, len(charset), width=READER_WIDTH, rnn=False)
+
+
+def train_line_judge(
+    images: torch.Tensor, labels: list[str], charset: str, steps: int, seed: int, device: torch.device
+) -> CRNN:
+    """A CRNN trained on real lines only (jittered batches): the run's independent reader."""
+    torch.manual_seed(derive_seed(seed, "judge-init"))
+    model = build_reader(images.shape[1], charset).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=max(1, steps))
+    index = {c: i for i, c in enumerate(charset)}
+    model.train()
+    for step in range(steps):
+        g = torch_generator(seed, "judge-step", step)
+        idx = torch.randint(len(images), (min(64, len(images)),), generator=g)
+        x = jitter(images[idx].to(device), g, 0.3)
+        targets, lengths = encode([labels[i] for i in idx.tolist()], index, device)
+        loss = ctc_loss(model(x), targets, lengths)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        sched.step()
+    return model.eval()
+
+
+@torch.no_grad()
+def read_lines(reader: torch.nn.Module, images: torch.Tensor, charset: str, batch_size: int = 256) -> list[str]:
+    was_training = reader.training
+    reader.eval()
+    out = [
+        t for i in range(0, len(images), batch_size) for t in greedy_decode(reader(images[i : i + batch_size]), charset)
+    ]
+    reader.train(was_training)
+    return out
+
+
+def _charset(r: Recipe, labels: list[str]) -> str:
+    cs = r.data.charset
+    if cs:
+        return CHARSETS.get(cs, cs)
+    return "".join(sorted(set("".join(labels))))
+
+
+class LineContent:
+    """Rendered content lines: the training labels pre-rendered in every content font, and new
+    texts (from the recipe's pattern) rendered on demand."""
+
+    def __init__(self, recipe: Recipe, charset: str, labels: list[str], channels: int, device: torch.device):
+        r = recipe
+        self.size, self.invert, self.channels, self.device = r.data.size, r.glyph.invert, channels, device
+        self.fonts = line_fonts(charset, r.glyph.font, r.glyph.fonts)
+        self.labels = labels
+        self.pattern = PlateTexts(r.data.pattern) if r.data.pattern else None
+        if self.pattern is not None and set(self.pattern.charset) - set(charset):
+            extra = "".join(sorted(set(self.pattern.charset) - set(charset)))
+            raise DatasetError(f"data.pattern {r.data.pattern!r} writes {extra!r}, which the charset lacks")
+        rendered = [
+            render_lines(labels, [f] * len(labels), self.fonts, self.size, self.invert) for f in range(len(self.fonts))
+        ]
+        self.bank = torch.from_numpy(np.stack(rendered))  # F×N×H×W uint8, the training labels
+
+    def tensor(self, images: np.ndarray | torch.Tensor) -> torch.Tensor:
+        x = to_tensor(images.numpy() if isinstance(images, torch.Tensor) else images).to(self.device)
+        return x.repeat(1, self.channels, 1, 1) if self.channels > 1 else x
+
+    def own(self, idx: torch.Tensor) -> torch.Tensor:
+        """Training sample idx's own label in the recipe's font: the reconstruction content."""
+        return self.tensor(self.bank[0][idx])
+
+    def render(self, texts: list[str], font_ids: list[int]) -> torch.Tensor:
+        return self.tensor(render_lines(texts, font_ids, self.fonts, self.size, self.invert))
+
+    def cross(self, step_seed: int, n: int, g: torch.Generator) -> tuple[list[str], torch.Tensor]:
+        """n requested texts and their content images (random font each)."""
+        fonts = torch.randint(len(self.fonts), (n,), generator=g)
+        if self.pattern is not None:
+            texts = [self.pattern.text(step_seed, k) for k in range(n)]
+            return texts, self.render(texts, fonts.tolist())
+        j = torch.randint(len(self.labels), (n,), generator=g)
+        return [self.labels[i] for i in j.tolist()], self.tensor(self.bank[fonts, j])
+
+
+def line_session(opened: Any, dev: torch.device, emit: Event) -> Session:
+    """Build everything the shared step loop needs for a line run (new or resumed)."""
+    r, data_spec, run, payload = opened.recipe, opened.data_spec, opened.run, opened.payload
+    if r.train.threads:
+        torch.set_num_threads(r.train.threads)
+    cs = r.data.charset
+    dataset = load_dataset(data_spec, size=r.data.size, mode=r.data.mode, charset=CHARSETS.get(cs, cs) if cs else None)
+    charset = _charset(r, dataset.labels)
+    if len(charset) < 2:
+        raise DatasetError(f"{data_spec} uses {len(charset)} character(s); the line SAAE needs at least 2")
+    if payload is not None and payload["charset"] != charset:
+        raise CheckpointError(
+            f"the checkpoint was trained on charset {payload['charset']!r}, {data_spec} now has {charset!r}"
+        )
+    channels = 1 if r.data.mode == "L" else 3
+    train_idx, val_idx = random_split(len(dataset), r.data.val_fraction, r.train.seed)
+    images = to_tensor(dataset.images)
+    train_x, val_x = images[train_idx], images[val_idx]
+    train_y, val_y = [dataset.labels[i] for i in train_idx], [dataset.labels[i] for i in val_idx]
+    content = LineContent(r, charset, train_y, channels, dev)
+    index = {c: i for i, c in enumerate(charset)}
+
+    torch.manual_seed(derive_seed(r.train.seed, "init"))
+    G = Generator(r.model, channels).to(dev)
+    D = PatchDiscriminator(channels, r.model.disc_channels).to(dev)
+    R = build_reader(channels, charset).to(dev)
+    if r.train.channels_last and dev.type != "mps":
+        G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)
+    betas = (r.optim.beta1, r.optim.beta2)
+    opt_g = torch.optim.Adam(G.parameters(), lr=r.optim.lr_g, betas=betas)
+    opt_d = torch.optim.Adam(D.parameters(), lr=r.optim.lr_d, betas=betas)
+    opt_r = torch.optim.Adam(R.parameters(), lr=r.optim.lr_d)
+    G_ema = copy.deepcopy(G).eval().requires_grad_(False) if r.train.ema > 0 else None
+    G_out = G_ema if G_ema is not None else G
+
+    step, elapsed_before = 0, 0.0
+    if payload is None:
+        run.create(r)
+        judge_steps = r.train.judge_epochs * math.ceil(len(train_x) / 64)
+        emit("status", {"message": f"training the judge (CRNN, {judge_steps} steps) on {len(train_x)} real lines"})
+        judge = train_line_judge(train_x, train_y, charset, judge_steps, r.train.seed, dev)
+    else:
+        st = payload["state"]
+        G.load_state_dict(st["generator"])
+        if G_ema is not None:
+            G_ema.load_state_dict(st.get("generator_ema", st["generator"]))
+        D.load_state_dict(st["discriminator"])
+        R.load_state_dict(st["recognizer"])
+        for opt, name in ((opt_g, "generator"), (opt_d, "discriminator"), (opt_r, "recognizer")):
+            opt.load_state_dict(payload["optim"][name])
+        judge = build_reader(channels, charset).to(dev)
+        judge.load_state_dict(st["judge"])
+        judge.eval()
+        step, elapsed_before = int(payload["step"]), float(payload.get("elapsed_s", 0.0))
+        run.truncate_metrics(step)
+    monitor_x, monitor_y = (val_x, val_y) if len(val_x) else (train_x, train_y)
+    judge_val_acc = word_accuracy(read_lines(judge, monitor_x.to(dev), charset), monitor_y)
+
+    # fixed monitor pairs: held-out styles, requested texts from the pattern or the training labels
+    g_mon = torch_generator(r.train.seed, "monitor-pairs")
+    n_eval = min(r.train.eval_samples, MAX_LINE_EVAL)
+    mon_style = torch.randint(len(monitor_x), (n_eval,), generator=g_mon)
+    mon_texts, mon_content = content.cross(derive_seed(r.train.seed, "monitor-texts"), n_eval, g_mon)
+    mon_content = content.render(mon_texts, [0] * n_eval)  # the recipe's font, unwarped
+    grid_content = mon_content[:GRID_TEXTS]
+    grid_styles = monitor_x[:GRID_ROWS].to(dev)
+    autocast = autocast_for(dev, r.train.precision)
+    zeros = torch.zeros(r.train.batch_size, dtype=torch.long, device=dev)
+
+    def evaluate() -> dict[str, float]:
+        samples = generate(G_out, mon_content, monitor_x[mon_style].to(dev), torch.arange(n_eval))
+        read = read_lines(judge, samples, charset)
+        own = [monitor_y[i] for i in mon_style.tolist()]
+        return {
+            "content_acc": word_accuracy(read, mon_texts),
+            "content_cer": character_error_rate(read, mon_texts),
+            "copy_rate": word_accuracy(read, own),
+            "judge_val_acc": judge_val_acc,
+        }
+
+    def do_step(step: int) -> dict[str, float]:
+        g = torch_generator(r.train.seed, "step", step)
+        idx = torch.randint(len(train_x), (r.train.batch_size,), generator=g)
+        real = train_x[idx].to(dev)
+        texts, cross = content.cross(derive_seed(r.train.seed, "cross-texts", step), r.train.batch_size, g)
+        if r.glyph.warp > 0:
+            cross = jitter(cross, g, r.glyph.warp, fill=1.0 if r.glyph.invert else 0.0)
+        batch = Batch(real, zeros, content.own(idx), real, cross, zeros)
+        losses = reconstruction_step(G, opt_g, batch, r.loss, autocast)
+        # the recognition head learns to read real lines (only real ones, as in ScrabbleGAN)
+        real_t, real_len = encode([train_y[i] for i in idx.tolist()], index, dev)
+        r_loss = ctc_loss(R(real), real_t, real_len)
+        opt_r.zero_grad(set_to_none=True)
+        r_loss.backward()
+        opt_r.step()
+        losses["r_ctc"] = r_loss.item()
+        cross_t, cross_len = encode(texts, index, dev)
+
+        def read_loss(fake: torch.Tensor) -> torch.Tensor:
+            return r.loss.w_ctc * ctc_loss(R(fake), cross_t, cross_len)
+
+        view = (
+            (lambda x: x)
+            if r.train.d_augment <= 0
+            else functools.partial(
+                diff_augment, generator=torch_generator(r.train.seed, "d-augment", step), strength=r.train.d_augment
+            )
+        )
+        R.requires_grad_(False)
+        try:
+            losses.update(adversarial_steps(G, D, opt_g, opt_d, batch, r.loss, autocast, view, read_loss))
+        finally:
+            R.requires_grad_(True)
+        if G_ema is not None:
+            ema_update(G_ema, G, r.train.ema)
+        return losses
+
+    def checkpoint_payload(step: int, elapsed: float, metrics: dict[str, float]) -> dict[str, Any]:
+        return {
+            "format_version": FORMAT_VERSION,
+            "package_version": __version__,
+            "task": "lines",
+            "recipe": recipe_to_dict(r),
+            "data": {
+                "spec": data_spec,
+                "n_train": len(train_x),
+                "n_val": len(val_x),
+                "skipped": dataset.report.skipped,
+            },
+            "classes": list(charset),
+            "charset": charset,
+            "glyph": {
+                "fonts": [f.name for f in content.fonts],
+                "font_files": [{"path": str(f.path), "index": f.index, "sha256": f.sha256} for f in content.fonts],
+                "size": list(r.data.size),
+                "invert": r.glyph.invert,
+            },
+            "state": {
+                "generator": G.state_dict(),
+                "discriminator": D.state_dict(),
+                "recognizer": R.state_dict(),
+                "judge": judge.state_dict(),
+                **({"generator_ema": G_ema.state_dict()} if G_ema is not None else {}),
+            },
+            "optim": {
+                "generator": opt_g.state_dict(),
+                "discriminator": opt_d.state_dict(),
+                "recognizer": opt_r.state_dict(),
+            },
+            "step": step,
+            "seed": r.train.seed,
+            "elapsed_s": elapsed,
+            "metrics": dict(metrics),
+        }
+
+    G.train()
+    D.train()
+    R.train()
+    info = {"task": "lines", "charset": charset, "n_train": len(train_x), "n_val": len(val_x), "device": str(dev)}
+    return Session(
+        run=run,
+        recipe=r,
+        do_step=do_step,
+        evaluate=evaluate,
+        write_grid=lambda path: style_transfer_grid(G_out, grid_content, grid_styles).save(path),
+        payload=checkpoint_payload,
+        start_info={**info, "judge_val_acc": judge_val_acc},
+        summary_info={"data": data_spec, **info, "content_fonts": [f.name for f in content.fonts]},
+        step=step,
+        elapsed_before=elapsed_before,
+    )
