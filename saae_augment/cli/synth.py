@@ -25,6 +25,13 @@ def synth(
     labels_file: Annotated[
         Path | None, typer.Option(help="One label per line; sample i gets line i (cycled). --n defaults to its length.")
     ] = None,
+    texts_file: Annotated[
+        Path | None, typer.Option(help="Lines: a word/text list, one per line; each sample draws one.")
+    ] = None,
+    pattern: Annotated[
+        str | None,
+        typer.Option(help="Lines: a plate preset (plate-cn, plate-eu, plate-us, ...) or {province}{letter}{alnum:5}."),
+    ] = None,
     styles: Annotated[str | None, typer.Option(help="Style images: any data set SPEC, labels not needed.")] = None,
     style_mix: Annotated[bool, typer.Option(help="Interpolate the style vectors of two style images.")] = False,
     augment: Annotated[str | None, typer.Option(help="Post-augmentation: light, scan, or a YAML file.")] = None,
@@ -42,6 +49,7 @@ def synth(
     from saae_augment.synthesis.run import parse_shard, synthesize
 
     labels = read_texts_file(labels_file) if labels_file else None
+    texts = read_texts_file(texts_file) if texts_file else None
     only = [c.strip() for c in classes.split(",") if c.strip()] if classes else None
     if classes is not None and not only:
         raise UsageError("--classes is empty: give classes separated by commas, e.g. --classes 3,5,8")
@@ -73,11 +81,14 @@ def synth(
             on_progress,
             precision,
             select,
+            texts,
+            pattern,
         )
     rate = result.generated_now / result.elapsed_s if result.elapsed_s else 0.0
     out.print(
         f"wrote {result.written:,} samples to {result.out}/ ({result.generated_now:,} now, {rate:,.0f} img/s); "
         f"content accuracy {result.content_accuracy:.1%} (judge); manifest {result.manifest.name}"
+        + (f"; CER {result.content_cer:.1%}" if result.content_cer is not None else "")
     )
 
 

@@ -92,9 +92,7 @@ def train(
                 err.print(f"step {p['step']}: {_fmt_losses(p)}")
         elif kind == "eval":
             cer = f" (CER {p['content_cer']:.1%})" if "content_cer" in p else ""
-            err.print(
-                f"step {p['step']}: content accuracy {p['content_acc']:.1%}{cer}, copy rate {p['copy_rate']:.1%}"
-            )
+            err.print(f"step {p['step']}: content accuracy {p['content_acc']:.1%}{cer}, copy rate {p['copy_rate']:.1%}")
 
     with progress:
         result = run_training(data, recipe, overrides, out_dir, resume, device, on_event=on_event)

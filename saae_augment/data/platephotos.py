@@ -69,7 +69,7 @@ def make_plate_photos(
     (out / "images").mkdir(parents=True, exist_ok=True)
     rows, sheet_images, sheet_labels = [], [], []
     for i in range(n):
-        text, layout = texts.draw(seed, i)
+        text, layout = texts.draw(derive_seed(seed, "plate-photos"), i)  # not the texts synth draws
         rng = np.random.default_rng(derive_seed(seed, "plate-photo", i))
         photo = augment(draw_plate(text, layout, chosen, size, rng), derive_seed(seed, "plate-augment", i))
         rel = f"images/{i:06d}.png"

@@ -24,11 +24,11 @@ import torch
 
 from saae_augment.config import Recipe, recipe_from_dict
 from saae_augment.data.charsets import CHARSETS
-from saae_augment.data.datasets import stratified_split, to_tensor, to_uint8
+from saae_augment.data.datasets import random_split, stratified_split, to_tensor, to_uint8
 from saae_augment.data.load import load_dataset
 from saae_augment.data.warp import affine_warp, warp_params
 from saae_augment.model.classifier import CharClassifier
-from saae_augment.model.saae import build_model
+from saae_augment.model.saae import Generator
 from saae_augment.synthesis.fastdecoder import CachedDecoder
 from saae_augment.synthesis.sampling import SamplePlan
 from saae_augment.training.checkpoint import file_sha256, load_checkpoint, resolve_checkpoint_path
@@ -60,7 +60,10 @@ def load_style_pool(payload: dict, recipe: Recipe, styles: str | Path | None) ->
     spec = payload["data"]["spec"]
     cs = recipe.data.charset
     data = load_dataset(spec, size=size, mode=mode, charset=CHARSETS.get(cs, cs) if cs else None)
-    train_idx, _ = stratified_split(data.labels, recipe.data.val_fraction, recipe.train.seed)
+    if recipe.data.task == "lines":
+        train_idx, _ = random_split(len(data), recipe.data.val_fraction, recipe.train.seed)
+    else:
+        train_idx, _ = stratified_split(data.labels, recipe.data.val_fraction, recipe.train.seed)
     return StylePool(
         to_tensor([data.images[i] for i in train_idx]),
         [data.sources[i] for i in train_idx],
@@ -72,51 +75,80 @@ def load_style_pool(payload: dict, recipe: Recipe, styles: str | Path | None) ->
 class Synthesizer:
     """Loads a checkpoint and writes any of its classes in the style of any pool image."""
 
+    lines = False
+
     def __init__(
-        self, ckpt: str | Path, device: torch.device, styles: str | Path | None = None, precision: str = "fp32"
+        self,
+        ckpt: str | Path,
+        device: torch.device,
+        styles: str | Path | None = None,
+        precision: str = "fp32",
+        payload: dict | None = None,
     ):
         path = resolve_checkpoint_path(ckpt)
-        payload = load_checkpoint(path)
+        payload = payload if payload is not None else load_checkpoint(path)
         self.checkpoint_path, self.checkpoint_sha256 = path, file_sha256(path)
         self.recipe = recipe_from_dict(payload["recipe"])
         self.classes: list[str] = list(payload["classes"])
         self.class_counts: list[int] | None = payload["data"].get("class_counts")
         self.device = device
-        channels = 1 if self.recipe.data.mode == "L" else 3
-        model = build_model(self.recipe.model, channels, self.recipe.data.size, len(self.classes))
-        self.G = model.generator.to(device).eval()
+        self.channels = 1 if self.recipe.data.mode == "L" else 3
+        self.G = Generator(self.recipe.model, self.channels).to(device).eval()
         state = payload["state"]
         self.G.load_state_dict(state.get("generator_ema", state["generator"]))  # the averaged weights, if trained
         if device.type != "mps":
             self.G = self.G.to(memory_format=torch.channels_last)
         self.precision = precision
         self.autocast = autocast_for(device, precision)
-        self.judge = CharClassifier(channels, self.recipe.data.size, len(self.classes)).to(device).eval()
-        self.judge.load_state_dict(payload["state"]["judge"])
         self.pool = load_style_pool(payload, self.recipe, styles)
+        self.warp = self.recipe.glyph.warp
+        self.judge = self._load_judge(payload).to(device).eval()
+        if device.type != "mps":
+            self.judge = self.judge.to(memory_format=torch.channels_last)
+        with torch.no_grad():
+            vectors = [
+                self.G.encode_style(_pad(self.pool.images[i : i + POOL_CHUNK], POOL_CHUNK).to(device))
+                for i in range(0, len(self.pool.images), POOL_CHUNK)
+            ]
+            self.style_vectors = torch.cat(vectors)[: len(self.pool.images)]
+            self._load_content(payload)
+
+    def _load_judge(self, payload: dict) -> torch.nn.Module:
+        judge = CharClassifier(self.channels, self.recipe.data.size, len(self.classes))
+        judge.load_state_dict(payload["state"]["judge"])
+        return judge
+
+    def _load_content(self, payload: dict) -> None:
+        device = self.device
         self._index = {c: i for i, c in enumerate(self.classes)}
         self.glyph_bank: torch.Tensor = payload["glyph"]["bank"].to(device)  # one rendered glyph per class
         # Content variety (recipe glyph.fonts / glyph.warp): each sample's glyph from its own font
         # and warp, so the content encoder runs per sample instead of once per class.
         self.banks: torch.Tensor = payload["glyph"].get("banks", self.glyph_bank[None]).to(device)
         self.content_fonts: list[str] = list(payload["glyph"].get("fonts", [payload["glyph"]["font"]["name"]]))
-        self.warp = self.recipe.glyph.warp
         self.varied = self.banks.shape[0] > 1 or self.warp > 0
-        with torch.no_grad():
-            self.content_maps = self.G.content(self.glyph_bank)
-            vectors = [
-                self.G.encode_style(_pad(self.pool.images[i : i + POOL_CHUNK], POOL_CHUNK).to(device))
-                for i in range(0, len(self.pool.images), POOL_CHUNK)
-            ]
-            self.style_vectors = torch.cat(vectors)[: len(self.pool.images)]
-            # The cached decoder folds the concat decoder's first layer per class: only for one clean
-            # glyph per class; FiLM decoders and varied content run the generator as it is.
-            cached = not self.G.film and not self.varied
-            self.decoder = CachedDecoder(self.G, self.content_maps).eval() if cached else None
-            if device.type != "mps":
-                if self.decoder is not None:
-                    self.decoder = self.decoder.to(memory_format=torch.channels_last)
-                self.judge = self.judge.to(memory_format=torch.channels_last)
+        self.content_maps = self.G.content(self.glyph_bank)
+        # The cached decoder folds the concat decoder's first layer per class: only for one clean
+        # glyph per class; FiLM decoders and varied content run the generator as it is.
+        cached = not self.G.film and not self.varied
+        self.decoder = CachedDecoder(self.G, self.content_maps).eval() if cached else None
+        if self.decoder is not None and device.type != "mps":
+            self.decoder = self.decoder.to(memory_format=torch.channels_last)
+
+    def _glyphs(self, plans: Sequence[SamplePlan]) -> torch.Tensor | None:
+        """Each sample's content image, or None where the per-class content maps serve."""
+        if not self.varied:
+            return None
+        cls = torch.tensor([self._index[p.label] for p in plans], device=self.device)
+        font = torch.tensor([p.font for p in plans], device=self.device)
+        glyphs = self.banks[font, cls]
+        if self.warp > 0:
+            u = warp_params([p.warp_seed for p in plans]).to(self.device)
+            glyphs = affine_warp(glyphs, u, self.warp, fill=1.0 if self.recipe.glyph.invert else 0.0)
+        return glyphs
+
+    def _read(self, written: torch.Tensor) -> list[str]:
+        return [self.classes[i] for i in self.judge(written).argmax(1).tolist()]
 
     @property
     def size(self) -> tuple[int, int]:
@@ -126,7 +158,6 @@ class Synthesizer:
     def generate(self, plans: Sequence[SamplePlan]) -> tuple[np.ndarray, list[str]]:
         """uint8 images (N×H×W or N×H×W×3) and the judge's reading of each."""
         n = len(plans)
-        cls = torch.tensor([self._index[p.label] for p in plans], device=self.device)
         a = torch.tensor([p.style for p in plans], device=self.device)
         style = self.style_vectors[a]
         mixing = [p.mix for p in plans]
@@ -134,13 +165,8 @@ class Synthesizer:
             b = torch.tensor([p.style_b for p in plans], device=self.device)
             w = torch.tensor(mixing, device=self.device, dtype=style.dtype)[:, None]
             style = style * (1 - w) + self.style_vectors[b] * w
-        glyphs = None
-        if self.varied:
-            font = torch.tensor([p.font for p in plans], device=self.device)
-            glyphs = self.banks[font, cls]
-            if self.warp > 0:
-                u = warp_params([p.warp_seed for p in plans]).to(self.device)
-                glyphs = affine_warp(glyphs, u, self.warp, fill=1.0 if self.recipe.glyph.invert else 0.0)
+        glyphs = self._glyphs(plans)
+        cls = None if glyphs is not None else torch.tensor([self._index[p.label] for p in plans], device=self.device)
         outs, reads = [], []
         for c0 in range(0, n, CHUNK):
             m = min(CHUNK, n - c0)
@@ -154,7 +180,6 @@ class Synthesizer:
                 else:
                     out = self.decoder(_pad(cls[c0 : c0 + CHUNK], CHUNK), self.G.style_map(chunk_style, self.size))
             written = out.float().mul(255).round().div(255)  # exactly what the PNG will hold
-            reads.append(self.judge(written).argmax(1)[:m])
+            reads.extend(self._read(written)[:m])
             outs.append(written[:m])
-        read = torch.cat(reads)
-        return to_uint8(torch.cat(outs)), [self.classes[i] for i in read.tolist()]
+        return to_uint8(torch.cat(outs)), reads

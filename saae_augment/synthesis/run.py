@@ -19,14 +19,18 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 
 from saae_augment.data.augment import Augmenter
 from saae_augment.errors import UsageError
+from saae_augment.evaluation.metrics import edit_distance
 from saae_augment.manifest import write_manifest
 from saae_augment.synthesis.generate import Synthesizer
+from saae_augment.synthesis.lines import LineSynthesizer, LineTexts, line_texts
 from saae_augment.synthesis.sampling import ContentSpec, SamplePlan, content_spec, plan
 from saae_augment.synthesis.writers import LmdbWriter, PngWriter, SampleWriter, image_relpath
-from saae_augment.training.loop import pick_device
+from saae_augment.training.checkpoint import load_checkpoint, resolve_checkpoint_path
+from saae_augment.training.device import pick_device
 
 FORMATS = ("png", "lmdb")
 SELECT_TRIES = 8  # --select: draws per sample before the last one is kept as it is
@@ -40,6 +44,7 @@ class SynthResult:
     content_accuracy: float
     elapsed_s: float
     manifest: Path
+    content_cer: float | None = None  # lines: the judge's character error rate against the labels
 
 
 def parse_shard(text: str | None) -> tuple[int, int] | None:
@@ -70,14 +75,26 @@ def _labels_digest(labels: Sequence[str] | None) -> str | None:
     return None if labels is None else hashlib.sha256("\n".join(labels).encode()).hexdigest()
 
 
-def _judged(labels_csv: Path) -> tuple[int, int]:
-    """(rows, rows whose judge reading equals the label) of a synthesis label file."""
-    total = correct = 0
+def _judged(labels_csv: Path) -> tuple[int, int, int, int]:
+    """(rows, rows whose judge reading equals the label, edit distance summed, label characters)
+    of a synthesis label file: content accuracy, and for lines the character error rate."""
+    total = correct = errors = chars = 0
     with labels_csv.open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
             total += 1
             correct += row["judge"] == row["label"]
-    return total, correct
+            errors += edit_distance(row["judge"], row["label"])
+            chars += len(row["label"])
+    return total, correct, errors, chars
+
+
+def open_synthesizer(
+    ckpt: str | Path, device: torch.device, styles: str | Path | None = None, precision: str = "fp32"
+) -> Synthesizer:
+    """The synthesizer a checkpoint needs: characters or lines."""
+    payload = load_checkpoint(resolve_checkpoint_path(ckpt))
+    cls = LineSynthesizer if payload.get("task") == "lines" else Synthesizer
+    return cls(ckpt, device, styles, precision, payload)
 
 
 def _read_manifest(path: Path) -> dict[str, Any] | None:
@@ -94,7 +111,7 @@ def _redraw_misread(
     reads: list[str],
     tries: list[int],
     seed: int,
-    spec: ContentSpec,
+    spec: ContentSpec | LineTexts,
     style_mix: bool,
 ) -> None:
     """Selection, in place: samples the judge misreads are drawn again until read right or out of
@@ -107,7 +124,7 @@ def _redraw_misread(
             plan(
                 seed,
                 plans[j].index,
-                spec,
+                spec if isinstance(spec, ContentSpec) else None,
                 len(synth.pool.sources),
                 style_mix,
                 len(synth.content_fonts),
@@ -141,6 +158,8 @@ def synthesize(
     on_progress: Callable[[int, int], None] | None = None,
     precision: str = "auto",
     select: bool = False,
+    texts: Sequence[str] | None = None,
+    pattern: str | None = None,
 ) -> SynthResult:
     """Write samples [shard range of 0..n) of the run (`ckpt`, `seed`) to `out`.
 
@@ -166,14 +185,26 @@ def synthesize(
     suffix = shard_suffix(shard)
     manifest_name = f"manifest{suffix}.json"
     dev = pick_device(device)
-    synth = Synthesizer(ckpt, dev, styles, precision)
-    spec = content_spec(synth.classes, content, synth.class_counts, classes, labels)
+    synth = open_synthesizer(ckpt, dev, styles, precision)
+    spec: ContentSpec | LineTexts
+    if synth.lines:
+        if content != "uniform" or classes:
+            raise UsageError(
+                "--content and --classes choose classes of a character checkpoint; this one writes lines: "
+                "use --texts-file, --labels-file or --pattern"
+            )
+        own_texts = synth.training_texts or (synth.pool.labels if styles is None else [])
+        spec = line_texts(synth.charset, labels, texts, pattern, synth.recipe.data.pattern, own_texts)
+    else:
+        if texts is not None or pattern is not None:
+            raise UsageError("--texts-file and --pattern are for line checkpoints (plates, words); use --labels-file")
+        spec = content_spec(synth.classes, content, synth.class_counts, classes, labels)
     settings = {
         "checkpoint_sha256": synth.checkpoint_sha256,
         "recipe": synth.recipe.name,
         "n": n,
         "shard": list(shard) if shard else None,
-        "content": spec.describe() | {"labels_sha256": _labels_digest(labels)},
+        "content": spec.describe() | {"labels_sha256": _labels_digest(labels or texts)},
         "styles": {"spec": synth.pool.spec, "pool_size": len(synth.pool.sources)},
         "style_mix": style_mix,
         "augment": augment,
@@ -215,7 +246,15 @@ def synthesize(
     try:
         for b0 in range(start, hi, batch_size):
             plans = [
-                plan(seed, i, spec, len(synth.pool.sources), style_mix, len(synth.content_fonts))
+                plan(
+                    seed,
+                    i,
+                    spec if isinstance(spec, ContentSpec) else None,
+                    len(synth.pool.sources),
+                    style_mix,
+                    len(synth.content_fonts),
+                    label=spec.text(seed, i) if isinstance(spec, LineTexts) else None,
+                )
                 for i in range(b0, min(hi, b0 + batch_size))
             ]
             images, reads = synth.generate(plans)
@@ -246,8 +285,9 @@ def synthesize(
     finally:
         writer.close()
     elapsed = time.perf_counter() - t0
-    total, correct = _judged(writer.csv_path)
+    total, correct, char_errors, chars = _judged(writer.csv_path)
     accuracy = correct / total if total else float("nan")
+    line_figures = {"content_cer": round(char_errors / max(1, chars), 4)} if synth.lines else {}
     made = (hi - lo) - done
     path = write_manifest(
         out,
@@ -265,11 +305,12 @@ def synthesize(
             "elapsed_s": round(elapsed, 2),
             "images_per_s": round(made / elapsed, 1) if elapsed > 0 else None,
             "content_accuracy": round(accuracy, 4),
+            **line_figures,
             "content_accuracy_means": "share of rows whose judge reading (the run's classifier, trained on "
             "real images only) equals the label, read on the generator's output before post-augmentation",
         },
     )
-    return SynthResult(out, total, made, accuracy, elapsed, path)
+    return SynthResult(out, total, made, accuracy, elapsed, path, line_figures.get("content_cer"))
 
 
 def merge_shards(shard_dirs: Sequence[str | Path], out: str | Path) -> Path:
@@ -312,7 +353,7 @@ def merge_shards(shard_dirs: Sequence[str | Path], out: str | Path) -> Path:
             csv_parts.append(lines[0])
         csv_parts.extend(lines[1:])
         txt_parts.append((d / f"labels{suffix}.txt").read_text(encoding="utf-8"))
-        n_rows, n_right = _judged(d / f"labels{suffix}.csv")
+        n_rows, n_right, _, _ = _judged(d / f"labels{suffix}.csv")
         total, correct = total + n_rows, correct + n_right
         if d.resolve() != out.resolve():
             with (d / f"labels{suffix}.csv").open(encoding="utf-8", newline="") as fh:

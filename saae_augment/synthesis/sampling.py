@@ -91,7 +91,7 @@ def _draw_label(content: ContentSpec, index: int, rng: np.random.Generator) -> s
 def plan(
     seed: int,
     index: int,
-    content: ContentSpec,
+    content: ContentSpec | None,
     n_styles: int,
     style_mix: bool,
     n_fonts: int = 1,
@@ -103,6 +103,8 @@ def plan(
     s = derive_seed(seed, "sample", index) if attempt == 0 else derive_seed(seed, "sample", index, "try", attempt)
     rng = np.random.default_rng(s)
     if label is None:
+        if content is None:
+            raise ValueError("plan() needs a ContentSpec or a label")
         label = _draw_label(content, index, rng)
     a = int(rng.integers(n_styles))
     b, mix = (int(rng.integers(n_styles)), float(rng.uniform())) if style_mix else (a, 0.0)
