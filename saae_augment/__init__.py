@@ -10,7 +10,18 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "render_glyphs", "write_glyph_set", "load_dataset", "resolve_font", "resolve_charset"]
+__all__ = [
+    "__version__",
+    "render_glyphs",
+    "write_glyph_set",
+    "load_dataset",
+    "resolve_font",
+    "resolve_charset",
+    "train",
+    "synthesize",
+    "evaluate_ocr",
+    "make_plate_photos",
+]
 
 _EXPORTS = {
     "render_glyphs": "saae_augment.data.glyphs",
@@ -18,6 +29,10 @@ _EXPORTS = {
     "load_dataset": "saae_augment.data.load",
     "resolve_font": "saae_augment.data.fonts",
     "resolve_charset": "saae_augment.data.charsets",
+    "train": "saae_augment.training.loop",
+    "synthesize": "saae_augment.synthesis.run",
+    "evaluate_ocr": "saae_augment.evaluation.run",
+    "make_plate_photos": "saae_augment.data.platephotos",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -25,6 +40,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from saae_augment.data.fonts import resolve_font
     from saae_augment.data.glyphs import render_glyphs, write_glyph_set
     from saae_augment.data.load import load_dataset
+    from saae_augment.data.platephotos import make_plate_photos
+    from saae_augment.evaluation.run import evaluate_ocr
+    from saae_augment.synthesis.run import synthesize
+    from saae_augment.training.loop import train
 
 
 def __getattr__(name: str) -> Any:

@@ -25,7 +25,11 @@ def render(
     text: Annotated[list[str] | None, typer.Option(help="A whole line to render, e.g. 京A12345 (repeatable).")] = None,
     texts_file: Annotated[Path | None, typer.Option(help="File with one text line per line (UTF-8).")] = None,
     font: Annotated[
-        str | None, typer.Option(help="Font file, folder of fonts, or installed family name. Default: DejaVu Sans.")
+        str | None,
+        typer.Option(
+            help="Font file, folder of fonts, or installed family name. Default: DejaVu Sans, or an "
+            "installed font that has every character (e.g. a CJK font for plate-cn)."
+        ),
     ] = None,
     size: Annotated[str, typer.Option(help="N (square) or HxW, e.g. 32 or 32x128.")] = "32",
     invert: Annotated[bool, typer.Option(help="Black text on white instead of white on black.")] = False,

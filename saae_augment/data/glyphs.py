@@ -131,6 +131,10 @@ def render_glyphs(
         fonts = [font]
     elif isinstance(font, (list, tuple)):
         fonts = list(font)
+    elif font is None:  # DejaVu Sans where it covers the texts, else an installed font that does
+        from saae_augment.data.lines import covering_font
+
+        fonts = [covering_font("".join(dict.fromkeys("".join(texts))))]
     else:
         fonts = resolve_fonts(font)
     hw = parse_size(size)

@@ -20,6 +20,7 @@ from saae_augment.data.lines import CJK_HINT, render_lines
 from saae_augment.data.plates import PlateTexts
 from saae_augment.data.warp import affine_warp, warp_params
 from saae_augment.errors import FontError, UsageError
+from saae_augment.model.fusion import fuse_conv_bn
 from saae_augment.seeding import derive_seed
 from saae_augment.synthesis.generate import Synthesizer
 from saae_augment.synthesis.sampling import SamplePlan
@@ -106,6 +107,10 @@ class LineSynthesizer(Synthesizer):
         return judge
 
     def _load_content(self, payload: dict) -> None:
+        # every sample runs the content encoder, decoder and judge: fold their BatchNorms (≈10%)
+        fmt = torch.channels_last if self.device.type != "mps" else torch.contiguous_format
+        self.G = fuse_conv_bn(self.G).to(memory_format=fmt)
+        self.judge = fuse_conv_bn(self.judge).to(memory_format=fmt)
         self.fonts = _open_fonts(payload["glyph"]["font_files"])
         self.content_fonts = [f.name for f in self.fonts]
         self.training_texts: list[str] = list(payload["data"].get("texts", []))

@@ -198,7 +198,9 @@ def line_session(opened: Any, dev: torch.device, emit: Event) -> Session:
         step, elapsed_before = int(payload["step"]), float(payload.get("elapsed_s", 0.0))
         run.truncate_metrics(step)
     monitor_x, monitor_y = (val_x, val_y) if len(val_x) else (train_x, train_y)
-    judge_val_acc = word_accuracy(read_lines(judge, monitor_x.to(dev), charset), monitor_y)
+    judge_reads = read_lines(judge, monitor_x.to(dev), charset)
+    judge_val_acc = word_accuracy(judge_reads, monitor_y)
+    judge_val_cer = character_error_rate(judge_reads, monitor_y)
 
     # fixed monitor pairs: held-out styles, requested texts from the pattern or the training labels
     g_mon = torch_generator(r.train.seed, "monitor-pairs")
@@ -220,6 +222,7 @@ def line_session(opened: Any, dev: torch.device, emit: Event) -> Session:
             "content_cer": character_error_rate(read, mon_texts),
             "copy_rate": word_accuracy(read, own),
             "judge_val_acc": judge_val_acc,
+            "judge_val_cer": judge_val_cer,
         }
 
     def do_step(step: int) -> dict[str, float]:

@@ -1,0 +1,93 @@
+"""Line synthesis throughput at 32×128 (plates), end to end (PNG to disk), in one run.
+
+Figures, each from a fresh child process:
+- `render`: the baseline, font rendering alone (what a TextRecognitionDataGenerator-style tool
+  does first): plate texts from the plate-cn preset drawn with the checkpoint's content fonts;
+- `model`: the synthesizer without writing (render + warp + style + decode + judge);
+- `synth fp32` / `synth bf16`: `synthesize()` end to end, PNGs and label files written.
+
+The checkpoint is made on the spot (1 training step of `plates-cn` on a procedural plate set:
+speed does not depend on how well a model is trained). Needs a CJK font (fonts-wqy-zenhei).
+
+    .venv/bin/python benchmarks/line_synth_throughput.py [--n 5000] [--threads 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+CHILD = r"""
+import json, sys, time
+import torch
+mode, ckpt, n, out, precision = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+from saae_augment.synthesis.run import open_synthesizer, synthesize
+from saae_augment.synthesis.lines import line_texts
+from saae_augment.synthesis.sampling import plan
+if mode == "render":
+    from saae_augment.data.lines import render_lines
+    s = open_synthesizer(ckpt, torch.device("cpu"))
+    texts = line_texts(s.charset, pattern="plate-cn")
+    labels = [texts.text(0, i) for i in range(n)]
+    t = time.perf_counter()
+    render_lines(labels, [i % len(s.fonts) for i in range(n)], s.fonts, s.size, False)
+    rate = n / (time.perf_counter() - t)
+elif mode == "model":
+    s = open_synthesizer(ckpt, torch.device("cpu"), precision=precision)
+    texts = line_texts(s.charset, pattern="plate-cn")
+    plans = [plan(0, i, None, len(s.pool.sources), False, len(s.fonts), label=texts.text(0, i)) for i in range(n)]
+    t = time.perf_counter()
+    for b in range(0, n, 512):
+        s.generate(plans[b:b + 512])
+    rate = n / (time.perf_counter() - t)
+else:
+    r = synthesize(ckpt, n, out, device="cpu", precision=precision)
+    rate = r.generated_now / r.elapsed_s
+hwm_kb = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0])
+print(json.dumps({"rate": rate, "peak_rss_mb": hwm_kb / 1024}))
+"""
+
+
+def child(mode: str, ckpt: Path, n: int, out: Path, precision: str = "fp32") -> dict:
+    cmd = [sys.executable, "-c", CHILD, mode, str(ckpt), str(n), str(out), precision]
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    if res.returncode != 0:
+        raise SystemExit(res.stderr)
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def make_checkpoint(root: Path) -> Path:
+    from saae_augment.data.platephotos import make_plate_photos
+    from saae_augment.training.loop import train
+
+    make_plate_photos(root / "plates", 128, "plate-cn", (64, 224), seed=0)
+    run = root / "run"
+    overrides = ["train.max_steps=1", "train.judge_epochs=1", "train.eval_samples=16"]
+    train(root / "plates", "plates-cn", overrides, out=run)
+    return run
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--n", type=int, default=5_000)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        ckpt = make_checkpoint(root)
+        base = child("render", ckpt, args.n, root / "x")
+        rows = [("render (baseline: fonts only)", base)]
+        rows.append(("model fp32 (render+warp+G+judge)", child("model", ckpt, args.n, root / "m")))
+        rows.append(("synth fp32 end to end", child("synth", ckpt, args.n, root / "s32")))
+        rows.append(("synth bf16 end to end", child("synth", ckpt, args.n, root / "s16", "bf16")))
+    print(f"line synthesis at 32x128, n={args.n:,}, plate-cn texts, 1 process")
+    print(f"{'what':36s} {'img/s':>8s} {'vs render':>10s} {'peak RSS MB':>12s}")
+    for name, r in rows:
+        print(f"{name:36s} {r['rate']:8.0f} {r['rate'] / base['rate']:9.2f}x {r['peak_rss_mb']:12.0f}")
+
+
+if __name__ == "__main__":
+    main()
