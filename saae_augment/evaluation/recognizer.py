@@ -129,7 +129,7 @@ class CharRecognizer(_Recognizer):
 class LineRecognizer(_Recognizer):
     """CRNN + CTC with greedy decoding, for plates, words and lines of any length up to ~W/8."""
 
-    lr = 1e-3
+    lr = 3e-3
 
     def __init__(self, charset: str, size: tuple[int, int], channels: int = 1, device: str = "cpu"):
         super().__init__(size, channels, device)

