@@ -15,11 +15,12 @@ speed does not depend on how well a model is trained). Needs a CJK font (fonts-w
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from childproc import run_child  # noqa: E402
 
 CHILD = r"""
 import json, sys, time
@@ -47,17 +48,11 @@ elif mode == "model":
 else:
     r = synthesize(ckpt, n, out, device="cpu", precision=precision)
     rate = r.generated_now / r.elapsed_s
-hwm_kb = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0])
-print(json.dumps({"rate": rate, "peak_rss_mb": hwm_kb / 1024}))
 """
 
 
 def child(mode: str, ckpt: Path, n: int, out: Path, precision: str = "fp32") -> dict:
-    cmd = [sys.executable, "-c", CHILD, mode, str(ckpt), str(n), str(out), precision]
-    res = subprocess.run(cmd, capture_output=True, text=True)
-    if res.returncode != 0:
-        raise SystemExit(res.stderr)
-    return json.loads(res.stdout.strip().splitlines()[-1])
+    return run_child(CHILD, mode, ckpt, n, out, precision)
 
 
 def make_checkpoint(root: Path) -> Path:

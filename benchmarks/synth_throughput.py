@@ -14,11 +14,12 @@ peak memory is its VmHWM (Linux), that process's own high-water mark.
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from childproc import run_child  # noqa: E402
 
 CHILD = r"""
 import json, sys, time
@@ -39,18 +40,11 @@ if mode == "model":
 else:
     r = synthesize(ckpt, n, out, device="cpu", precision=precision)
     rate = r.generated_now / r.elapsed_s
-# VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so it would count the parent's memory
-hwm_kb = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0])
-print(json.dumps({"rate": rate, "peak_rss_mb": hwm_kb / 1024}))
 """
 
 
 def child(mode: str, ckpt: Path, n: int, out: Path, precision: str = "fp32") -> dict:
-    cmd = [sys.executable, "-c", CHILD, mode, str(ckpt), str(n), str(out), precision]
-    res = subprocess.run(cmd, capture_output=True, text=True)
-    if res.returncode != 0:
-        raise SystemExit(res.stderr)
-    return json.loads(res.stdout.strip().splitlines()[-1])
+    return run_child(CHILD, mode, ckpt, n, out, precision)
 
 
 PLAIN = ["glyph.fonts=1", "glyph.warp=0", "model.style_inject=concat"]

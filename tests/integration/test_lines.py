@@ -143,3 +143,25 @@ def test_crnn_learns_to_read_plates(tmp_path):
     rec = LineRecognizer("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", (24, 96))
     rec.fit(batch_sampler(pool, None, 32, 0, "t"), np.stack(tr.images[250:]), tr.labels[250:], 400, None, 0)
     assert character_error_rate(rec.predict(np.stack(te.images)), te.labels) < 0.5
+
+
+@pytest.mark.slow
+def test_chinese_plates_train_and_synthesize(cjk_font, tmp_path):
+    """The plates-cn recipe end to end at its own size, with a CJK font: 京A-style texts come out."""
+    make_plate_photos(tmp_path / "plates", 40, "plate-cn", (64, 224), seed=0, font=cjk_font.path)
+    tiny = [o for o in TINY if not o.startswith(("data.size", "glyph.fonts"))]
+    run = train(tmp_path / "plates", "plates-cn", tiny, tmp_path / "run", device="cpu")
+    assert run.summary["task"] == "lines" and len(run.summary["charset"]) == 65
+    synthesize(run.run_dir, 10, tmp_path / "s", device="cpu")
+    data = load_dataset(tmp_path / "s", mode="RGB")
+    cn = re.compile(r"^[\u4e00-\u9fff][A-HJ-NP-Z][A-HJ-NP-Z0-9DF]{5,6}$")
+    assert all(cn.match(x) for x in data.labels), data.labels
+    assert all(im.shape == (32, 128, 3) for im in data.images)
+
+
+def test_synth_lines_to_lmdb_round_trips(line_run, tmp_path):
+    """deep-text-recognition-benchmark trainers read LMDB: lines go out and come back labelled."""
+    pytest.importorskip("lmdb")
+    synthesize(line_run.run_dir, 8, tmp_path / "db", device="cpu", fmt="lmdb", pattern="plate-us")
+    data = load_dataset(f"lmdb:{tmp_path / 'db'}", mode="RGB")
+    assert len(data) == 8 and all(US_PLATE.match(x) for x in data.labels)
