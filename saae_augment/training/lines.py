@@ -51,15 +51,14 @@ from saae_augment.training.monitors import generate
 from saae_augment.training.runner import Event, Session
 from saae_augment.training.steps import Batch, adversarial_steps, reconstruction_step
 
-READER_WIDTH = 16  # CRNN width of the recognition head and the judge (4×16 channels at the top)
 GRID_ROWS, GRID_TEXTS = 8, 4
 MAX_LINE_EVAL = 256  # cross samples per content-accuracy measurement (lines cost 4× a character)
 
 
 def build_reader(channels: int, charset: str) -> CRNN:
-    """The CRNN every line reader uses (recognition head, judge, synthesis' judge): conv-only,
-    because a BiLSTM memorised a few hundred training plates instead of reading them (measured)."""
-    return CRNN(channels, len(charset), width=READER_WIDTH, rnn=False)
+    """The CRNN every line reader uses (recognition head, judge, synthesis' judge, eval-ocr's
+    recognizer): its defaults, conv-only (see model/crnn.py for why)."""
+    return CRNN(channels, len(charset))
 
 
 def train_line_judge(

@@ -39,10 +39,40 @@ def test_render_digits_writes_everything(tmp_path):
     assert "rendered 10" in result.stdout
 
 
-def test_render_plate_cn_with_default_font_names_missing_characters(tmp_path):
-    result = run("render", "--charset", "plate-cn", "--out", str(tmp_path / "cn"))
+def test_render_plate_cn_with_a_latin_font_names_missing_characters(tmp_path):
+    from saae_augment.data.fonts import default_font_path
+
+    result = run("render", "--charset", "plate-cn", "--font", str(default_font_path()), "--out", str(tmp_path / "cn"))
     assert_one_line_error(result, "lacks 31 character(s)", "京", "琼", "DejaVu Sans")
     assert not (tmp_path / "cn").exists()
+
+
+def test_render_a_plate_without_font_picks_a_cjk_font(tmp_path, cjk_font):
+    from PIL import Image
+
+    out = tmp_path / "plate"
+    result = run("render", "--charset", "plate-cn", "--text", "京A12345", "--size", "32x128", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert (out / "labels.txt").read_text(encoding="utf-8") == "images/000000.png\t京A12345\n"
+    image = Image.open(out / "images/000000.png")
+    assert image.size == (128, 32) and image.getextrema()[1] == 255  # drawn, not blank
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert not open_font_missing(manifest["settings"]["fonts"][0]["path"], "京A12345")
+
+
+def open_font_missing(path: str, text: str) -> str:
+    from saae_augment.data.fonts import open_font
+
+    return open_font(path).missing(text)
+
+
+def test_make_plates_and_a_bad_pattern(tmp_path):
+    out = tmp_path / "p"
+    result = run("data", "make-plates", "--n", "3", "--preset", "plate-us", "--size", "24x96", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert len((out / "labels.txt").read_text().splitlines()) == 3 and (out / "sheet.png").is_file()
+    bad = run("data", "make-plates", "--n", "3", "--preset", "{plate}", "--out", str(tmp_path / "q"))
+    assert_one_line_error(bad, "unknown field {plate}")
 
 
 def test_render_plate_cn_with_cjk_font_renders_65(tmp_path, cjk_font):
@@ -72,7 +102,10 @@ def test_render_plate_cn_by_family_name_and_a_whole_plate_line(tmp_path, cjk_fon
 
 
 def test_render_skip_reports_what_was_left_out(tmp_path):
-    result = run("render", "--chars", "AB京", "--on-missing", "skip", "--out", str(tmp_path / "o"))
+    from saae_augment.data.fonts import default_font_path
+
+    args = ["--chars", "AB京", "--font", str(default_font_path()), "--on-missing", "skip"]
+    result = run("render", *args, "--out", str(tmp_path / "o"))
     assert result.exit_code == 0
     assert "京" in result.stderr and "rendered 2" in result.stdout
 

@@ -113,9 +113,24 @@ def test_write_glyph_set_writes_images_labels_sheet_and_manifest(tmp_path):
 
 
 def test_write_glyph_set_with_missing_glyph_writes_nothing(tmp_path):
+    from saae_augment.data.fonts import default_font_path
+
     with pytest.raises(FontError):
-        write_glyph_set(tmp_path / "g", ["A", "京"], size=32)
+        write_glyph_set(tmp_path / "g", ["A", "京"], font=default_font_path(), size=32)
     assert not (tmp_path / "g").exists()
+
+
+def test_without_a_font_the_first_covering_font_draws(tmp_path, cjk_font):
+    glyphs, _ = render_glyphs(["A", "京"], size=32)
+    assert not glyphs[0].font.missing("A京")
+
+
+def test_without_any_covering_font_the_error_says_what_to_install(monkeypatch):
+    import saae_augment.data.lines as lines
+
+    monkeypatch.setattr(lines, "installed_fonts", lambda: [])
+    with pytest.raises(FontError, match="fonts-wqy-zenhei"):
+        render_glyphs(["A", "京"], size=32)
 
 
 def test_font_folder_renders_every_font_and_records_which(tmp_path):
