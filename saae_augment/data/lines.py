@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from saae_augment.data.fonts import Font, installed_fonts, missing_glyphs_message, resolve_font
 from saae_augment.data.glyphs import render_text
@@ -38,14 +39,26 @@ def covering_font(charset: str, font: str | Path | None = None) -> Font:
 
 
 def line_fonts(charset: str, font: str | Path | None, n: int) -> list[Font]:
-    """The covering font first, then up to n-1 other installed fonts that cover the charset."""
+    """The covering font first, then up to n-1 other installed fonts that cover the charset and
+    draw it recognisably: fallback fonts such as Last Resort claim every character in their
+    character map but draw boxes, and symbol fonts draw other shapes (same check as for glyphs)."""
+    from saae_augment.data.datasets import glyph_bank, reads_as_itself
+
     first = covering_font(charset, font)
     fonts = [first]
+    banks = []
     for candidate in installed_fonts():
         if len(fonts) >= n:
             break
         if candidate.missing(charset) or any(candidate.path == f.path and candidate.index == f.index for f in fonts):
             continue
+        if not banks:
+            banks.append(glyph_bank(list(charset), first, (32, 32), 1, False))
+        bank = glyph_bank(list(charset), candidate, (32, 32), 1, False)
+        # the same drawings under another file (a second copy of DejaVu Sans) add no variety
+        if any(torch.equal(bank, b) for b in banks) or not reads_as_itself(bank, banks[0]):
+            continue
+        banks.append(bank)
         fonts.append(candidate)
     return fonts
 
