@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from saae_augment.data.augment import Augmenter
-from saae_augment.data.fonts import installed_fonts
 from saae_augment.data.glyphs import render_glyphs
-from saae_augment.errors import UsageError
+from saae_augment.data.lines import line_fonts
+from saae_augment.errors import FontError, UsageError
 from saae_augment.evaluation.recognizer import BatchSampler
 from saae_augment.seeding import derive_seed
 
@@ -52,11 +52,15 @@ def dark_on_light(images: np.ndarray) -> bool:
 
 
 def font_pool(classes: Sequence[str], size: tuple[int, int], invert: bool) -> tuple[Pool, list[str]]:
-    """Every class in every installed font that has all of them (up to MAX_FONTS, by path)."""
-    chars = "".join(classes)
-    fonts = [f for f in installed_fonts() if not f.missing(chars)][:MAX_FONTS]
-    if not fonts:
-        raise UsageError(f"no installed font covers {chars!r}; real+fonts needs one (see `saae-augment render`)")
+    """Every class (or text) in up to MAX_FONTS installed fonts that have every character and draw
+    it recognisably: fallback and symbol fonts (Last Resort, cmex10) claim characters they draw
+    as boxes or other shapes, and a baseline built on boxes would flatter our images."""
+    chars = "".join(dict.fromkeys("".join(classes)))
+    try:
+        fonts = line_fonts(chars, None, MAX_FONTS)
+    except FontError:
+        message = f"no installed font covers {chars!r}; real+fonts needs one (see `saae-augment render`)"
+        raise UsageError(message) from None
     glyphs, _ = render_glyphs(list(classes), fonts, size, invert=invert)
     return Pool(np.stack([g.image for g in glyphs]), [g.text for g in glyphs]), [f.name for f in fonts]
 
