@@ -117,12 +117,13 @@ def bad_csv_folder(tmp_path: Path) -> Path:
 
 
 def find_cjk_font():
-    from saae_augment.data.fonts import installed_fonts
+    from saae_augment.data.lines import covering_font
+    from saae_augment.errors import FontError
 
-    for f in installed_fonts():
-        if not f.missing(CHARSETS["plate-cn"]):
-            return f
-    return None
+    try:
+        return covering_font(CHARSETS["plate-cn"])  # a font that draws them, not Last Resort's boxes
+    except FontError:
+        return None
 
 
 @pytest.fixture(scope="session")

@@ -192,7 +192,9 @@ def missing_glyphs_message(font: Font, missing: str) -> str:
     hint = "pass a font that has them with --font, or --on-missing skip to leave them out"
     if any(is_cjk(c) for c in missing):
         hint = CJK_INSTALL_HINT + ", or --on-missing skip"
-        have = [f for f in installed_fonts() if not f.missing(missing)]
-        if have:
-            hint = f"pass --font {have[0].family!r} ({have[0].path}), which has them, or --on-missing skip"
+        from saae_augment.data.lines import draws_distinctly  # (lines draws with glyphs, which imports us)
+
+        have = next((f for f in installed_fonts() if not f.missing(missing) and draws_distinctly(f, missing)), None)
+        if have is not None:
+            hint = f"pass --font {have.family!r} ({have.path}), which has them, or --on-missing skip"
     return f"font {font.name} ({font.path}) lacks {len(missing)} character(s): {shown}; {hint}"

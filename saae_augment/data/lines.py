@@ -21,8 +21,16 @@ from saae_augment.errors import FontError
 CJK_HINT = "install a CJK font (Debian/Ubuntu: apt-get install fonts-wqy-zenhei or fonts-noto-cjk) or pass --font"
 
 
+def draws_distinctly(font: Font, charset: str, share: float = 0.9) -> bool:
+    """Whether the font draws different characters differently. Fallback fonts such as Last Resort
+    claim every character in their character map but draw one box per Unicode block."""
+    images = {render_text(c, font, (32, 32)).tobytes() for c in dict.fromkeys(charset)}
+    return len(images) >= share * len(set(charset))
+
+
 def covering_font(charset: str, font: str | Path | None = None) -> Font:
-    """`font` if given (it must cover `charset`), else DejaVu Sans or the first installed font that does."""
+    """`font` if given (it must cover `charset`), else DejaVu Sans or the first installed font that
+    covers it and draws it (not a fallback font of boxes)."""
     if font is not None:
         chosen = resolve_font(font)
         missing = chosen.missing(charset)
@@ -33,7 +41,7 @@ def covering_font(charset: str, font: str | Path | None = None) -> Font:
     if not default.missing(charset):
         return default
     for candidate in installed_fonts():
-        if not candidate.missing(charset):
+        if not candidate.missing(charset) and draws_distinctly(candidate, charset):
             return candidate
     raise FontError(f"no installed font has every character of {charset!r}; {CJK_HINT}")
 
