@@ -23,7 +23,7 @@ from __future__ import annotations
 import copy
 import functools
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -50,6 +50,9 @@ from saae_augment.training.grids import style_transfer_grid
 from saae_augment.training.monitors import generate
 from saae_augment.training.runner import Event, Session
 from saae_augment.training.steps import Batch, adversarial_steps, reconstruction_step
+
+if TYPE_CHECKING:  # loop.py imports this module when a recipe asks for lines
+    from saae_augment.training.loop import OpenedRun
 
 GRID_ROWS, GRID_TEXTS = 8, 4
 MAX_LINE_EVAL = 256  # cross samples per content-accuracy measurement (lines cost 4× a character)
@@ -141,7 +144,7 @@ class LineContent:
         return [self.labels[i] for i in j.tolist()], self.tensor(self.bank[fonts, j])
 
 
-def line_session(opened: Any, dev: torch.device, emit: Event) -> Session:
+def line_session(opened: OpenedRun, dev: torch.device, emit: Event) -> Session:
     """Build everything the shared step loop needs for a line run (new or resumed)."""
     r, data_spec, run, payload = opened.recipe, opened.data_spec, opened.run, opened.payload
     if r.train.threads:
