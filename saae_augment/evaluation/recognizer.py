@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
@@ -40,7 +41,7 @@ class Recognizer(Protocol):
     def predict(self, images: np.ndarray) -> list[str]: ...
 
 
-class _Recognizer:
+class _Recognizer(ABC):
     """The fit/predict loop both recognizers share: Adam, cosine schedule, best-on-validation weights.
 
     Subclasses say how to build the network, the loss of a batch and how to read images.
@@ -52,14 +53,17 @@ class _Recognizer:
         self.size, self.channels, self.device = size, channels, torch.device(device)
         self.model: torch.nn.Module | None = None
 
+    @abstractmethod
     def _build(self) -> torch.nn.Module:
-        raise NotImplementedError
+        """See CharRecognizer and LineRecognizer."""
 
+    @abstractmethod
     def _loss(self, model: torch.nn.Module, x: torch.Tensor, labels: Sequence[str]) -> torch.Tensor:
-        raise NotImplementedError
+        """See CharRecognizer and LineRecognizer."""
 
+    @abstractmethod
     def _read(self, model: torch.nn.Module, x: torch.Tensor) -> list[str]:
-        raise NotImplementedError
+        """See CharRecognizer and LineRecognizer."""
 
     def fit(self, sample, val_images, val_labels, steps, minutes, seed) -> dict[str, float]:
         torch.manual_seed(derive_seed(seed, "recognizer-init"))
