@@ -77,6 +77,12 @@ def train(
         if kind == "status":
             err.print(p["message"])
         elif kind == "start":
+            if p.get("world_size", 1) > 1:
+                err.print(
+                    f"{p['world_size']} processes ({p['backend']}): global batch {p['global_batch']} = "
+                    f"{p['world_size']} × {p['batch_per_process']} per process; learning rates as the recipe "
+                    "says (the global batch is the recipe's, so no scaling)"
+                )
             err.print(
                 f"run {p['run_dir']}: {p['n_train']} training / {p['n_val']} held-out images, "
                 + (f"{len(p['charset'])} characters (lines), " if "charset" in p else f"{len(p['classes'])} classes, ")
@@ -96,6 +102,8 @@ def train(
 
     with progress:
         result = run_training(data, recipe, overrides, out_dir, resume, device, on_event=on_event)
+    if not result.main:  # under torchrun, rank 0 reports for every rank
+        return
     s = result.summary
     out.print(
         f"{s['status']} at step {s['step']} in {s['elapsed_s']:.0f} s: content accuracy {s['content_acc']:.1%}, "

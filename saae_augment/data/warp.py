@@ -19,8 +19,12 @@ def jitter(
 ) -> torch.Tensor:
     """Random affine warps (rotation ±10°, scale ±10%, shear, shift ±6% at strength 1) with the
     border extended (so a dark-on-light plate does not get a black frame), or `fill`ed."""
-    n = images.shape[0]
-    return affine_warp(images, torch.rand(n, 5, generator=generator) * 2 - 1, strength, fill)
+    return affine_warp(images, jitter_params(images.shape[0], generator), strength, fill)
+
+
+def jitter_params(n: int, generator: torch.Generator) -> torch.Tensor:
+    """The N×5 random parameters `jitter` draws: drawn for a whole batch, usable for any rows of it."""
+    return torch.rand(n, 5, generator=generator) * 2 - 1
 
 
 def warp_params(seeds: Sequence[int]) -> torch.Tensor:

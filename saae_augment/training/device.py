@@ -31,3 +31,11 @@ def autocast_for(device: torch.device, precision: str) -> contextlib.AbstractCon
     if not use_bf16:
         return contextlib.nullcontext()
     return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
+
+
+def to_device(x: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """Host → device copy of a batch: through pinned memory and without blocking on CUDA (the
+    copy overlaps the previous step's kernels), a plain `.to` elsewhere."""
+    if device.type != "cuda" or x.device.type != "cpu":
+        return x.to(device)
+    return x.pin_memory().to(device, non_blocking=True)

@@ -35,7 +35,8 @@ from saae_augment.data.datasets import random_split, to_tensor
 from saae_augment.data.lines import line_fonts, render_lines
 from saae_augment.data.load import load_dataset
 from saae_augment.data.plates import PlateTexts
-from saae_augment.data.warp import jitter
+from saae_augment.data.warp import affine_warp, jitter_params
+from saae_augment.distributed import World
 from saae_augment.errors import DatasetError
 from saae_augment.evaluation.metrics import character_error_rate, word_accuracy
 from saae_augment.model.crnn import CRNN, ctc_loss, encode, greedy_decode
@@ -43,7 +44,7 @@ from saae_augment.model.discriminator import PatchDiscriminator
 from saae_augment.model.saae import Generator
 from saae_augment.seeding import derive_seed, torch_generator
 from saae_augment.training.checkpoint import FORMAT_VERSION, CheckpointError
-from saae_augment.training.device import autocast_for
+from saae_augment.training.device import autocast_for, to_device
 from saae_augment.training.diffaug import diff_augment
 from saae_augment.training.ema import ema_update
 from saae_augment.training.grids import style_transfer_grid
@@ -134,19 +135,24 @@ class LineContent:
     def render(self, texts: list[str], font_ids: list[int]) -> torch.Tensor:
         return self.tensor(render_lines(texts, font_ids, self.fonts, self.size, self.invert))
 
-    def cross(self, step_seed: int, n: int, g: torch.Generator) -> tuple[list[str], torch.Tensor]:
-        """n requested texts and their content images (random font each)."""
-        fonts = torch.randint(len(self.fonts), (n,), generator=g)
+    def cross(
+        self, step_seed: int, n: int, g: torch.Generator, rows: slice = slice(None)
+    ) -> tuple[list[str], torch.Tensor]:
+        """n requested texts and their content images (random font each); drawn for all n, made
+        for `rows` only (a rank's share of a distributed batch)."""
+        fonts = torch.randint(len(self.fonts), (n,), generator=g)[rows]
         if self.pattern is not None:
-            texts = [self.pattern.text(step_seed, k) for k in range(n)]
+            texts = [self.pattern.text(step_seed, k) for k in range(n)[rows]]
             return texts, self.render(texts, fonts.tolist())
-        j = torch.randint(len(self.labels), (n,), generator=g)
+        j = torch.randint(len(self.labels), (n,), generator=g)[rows]
         return [self.labels[i] for i in j.tolist()], self.tensor(self.bank[fonts, j])
 
 
-def line_session(opened: OpenedRun, dev: torch.device, emit: Event) -> Session:
+def line_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World | None = None) -> Session:
     """Build everything the shared step loop needs for a line run (new or resumed)."""
     r, data_spec, run, payload = opened.recipe, opened.data_spec, opened.run, opened.payload
+    world = world or World()
+    rows = world.batch_rows(r.train.batch_size)
     if r.train.threads:
         torch.set_num_threads(r.train.threads)
     cs = r.data.charset
@@ -176,15 +182,18 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event) -> Session:
     opt_g = torch.optim.Adam(G.parameters(), lr=r.optim.lr_g, betas=betas)
     opt_d = torch.optim.Adam(D.parameters(), lr=r.optim.lr_d, betas=betas)
     opt_r = torch.optim.Adam(R.parameters(), lr=r.optim.lr_d)
+    G_step, D_step, R_step = (world.wrap(m, dev) for m in (G, D, R))  # DDP when distributed
     G_ema = copy.deepcopy(G).eval().requires_grad_(False) if r.train.ema > 0 else None
     G_out = G_ema if G_ema is not None else G
 
     step, elapsed_before = 0, 0.0
+    judge = None  # only rank 0 measures, so only rank 0 has a judge
     if payload is None:
-        run.create(r)
-        judge_steps = r.train.judge_epochs * math.ceil(len(train_x) / 64)
-        emit("status", {"message": f"training the judge (CRNN, {judge_steps} steps) on {len(train_x)} real lines"})
-        judge = train_line_judge(train_x, train_y, charset, judge_steps, r.train.seed, dev)
+        if world.is_main:
+            run.create(r)
+            judge_steps = r.train.judge_epochs * math.ceil(len(train_x) / 64)
+            emit("status", {"message": f"training the judge (CRNN, {judge_steps} steps) on {len(train_x)} real lines"})
+            judge = train_line_judge(train_x, train_y, charset, judge_steps, r.train.seed, dev)
     else:
         st = payload["state"]
         G.load_state_dict(st["generator"])
@@ -194,15 +203,18 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event) -> Session:
         R.load_state_dict(st["recognizer"])
         for opt, name in ((opt_g, "generator"), (opt_d, "discriminator"), (opt_r, "recognizer")):
             opt.load_state_dict(payload["optim"][name])
-        judge = build_reader(channels, charset).to(dev)
-        judge.load_state_dict(st["judge"])
-        judge.eval()
         step, elapsed_before = int(payload["step"]), float(payload.get("elapsed_s", 0.0))
-        run.truncate_metrics(step)
+        if world.is_main:
+            judge = build_reader(channels, charset).to(dev)
+            judge.load_state_dict(st["judge"])
+            judge.eval()
+            run.truncate_metrics(step)
     monitor_x, monitor_y = (val_x, val_y) if len(val_x) else (train_x, train_y)
-    judge_reads = read_lines(judge, monitor_x.to(dev), charset)
-    judge_val_acc = word_accuracy(judge_reads, monitor_y)
-    judge_val_cer = character_error_rate(judge_reads, monitor_y)
+    judge_val_acc = judge_val_cer = float("nan")
+    if judge is not None:
+        judge_reads = read_lines(judge, monitor_x.to(dev), charset)
+        judge_val_acc = word_accuracy(judge_reads, monitor_y)
+        judge_val_cer = character_error_rate(judge_reads, monitor_y)
 
     # fixed monitor pairs: held-out styles, requested texts from the pattern or the training labels
     g_mon = torch_generator(r.train.seed, "monitor-pairs")
@@ -213,7 +225,8 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event) -> Session:
     grid_content = mon_content[:GRID_TEXTS]
     grid_styles = monitor_x[:GRID_ROWS].to(dev)
     autocast = autocast_for(dev, r.train.precision)
-    zeros = torch.zeros(r.train.batch_size, dtype=torch.long, device=dev)
+    zeros = torch.zeros(rows.stop - rows.start, dtype=torch.long, device=dev)
+    d_rows = world.diffaug_rows(r.train.batch_size)
 
     def evaluate() -> dict[str, float]:
         samples = generate(G_out, mon_content, monitor_x[mon_style].to(dev), torch.arange(n_eval))
@@ -229,16 +242,17 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event) -> Session:
 
     def do_step(step: int) -> dict[str, float]:
         g = torch_generator(r.train.seed, "step", step)
-        idx = torch.randint(len(train_x), (r.train.batch_size,), generator=g)
-        real = train_x[idx].to(dev)
-        texts, cross = content.cross(derive_seed(r.train.seed, "cross-texts", step), r.train.batch_size, g)
+        n = r.train.batch_size  # every draw is for the global batch; this rank keeps its rows
+        idx = torch.randint(len(train_x), (n,), generator=g)[rows]
+        real = to_device(train_x[idx], dev)
+        texts, cross = content.cross(derive_seed(r.train.seed, "cross-texts", step), n, g, rows)
         if r.glyph.warp > 0:
-            cross = jitter(cross, g, r.glyph.warp, fill=1.0 if r.glyph.invert else 0.0)
+            cross = affine_warp(cross, jitter_params(n, g)[rows], r.glyph.warp, fill=1.0 if r.glyph.invert else 0.0)
         batch = Batch(real, zeros, content.own(idx), real, cross, zeros)
-        losses = reconstruction_step(G, opt_g, batch, r.loss, autocast)
+        losses = reconstruction_step(G_step, opt_g, batch, r.loss, autocast)
         # the recognition head learns to read real lines (only real ones, as in ScrabbleGAN)
         real_t, real_len = encode([train_y[i] for i in idx.tolist()], index, dev)
-        r_loss = ctc_loss(R(real), real_t, real_len)
+        r_loss = ctc_loss(R_step(real), real_t, real_len)
         opt_r.zero_grad(set_to_none=True)
         r_loss.backward()
         opt_r.step()
@@ -252,12 +266,15 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event) -> Session:
             (lambda x: x)
             if r.train.d_augment <= 0
             else functools.partial(
-                diff_augment, generator=torch_generator(r.train.seed, "d-augment", step), strength=r.train.d_augment
+                diff_augment,
+                generator=torch_generator(r.train.seed, "d-augment", step),
+                strength=r.train.d_augment,
+                **d_rows,
             )
         )
-        R.requires_grad_(False)
+        R.requires_grad_(False)  # G's reading loss goes through the unwrapped, frozen R
         try:
-            losses.update(adversarial_steps(G, D, opt_g, opt_d, batch, r.loss, autocast, view, read_loss))
+            losses.update(adversarial_steps(G_step, D_step, opt_g, opt_d, batch, r.loss, autocast, view, read_loss))
         finally:
             R.requires_grad_(True)
         if G_ema is not None:
@@ -276,6 +293,7 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event) -> Session:
                 "n_val": len(val_x),
                 "skipped": dataset.report.skipped,
             },
+            "distributed": world.describe(r.train.batch_size),
             "classes": list(charset),
             "charset": charset,
             "glyph": {
@@ -305,7 +323,14 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event) -> Session:
     G.train()
     D.train()
     R.train()
-    info = {"task": "lines", "charset": charset, "n_train": len(train_x), "n_val": len(val_x), "device": str(dev)}
+    info = {
+        "task": "lines",
+        "charset": charset,
+        "n_train": len(train_x),
+        "n_val": len(val_x),
+        "device": str(dev),
+        **world.describe(r.train.batch_size),
+    }
     return Session(
         run=run,
         recipe=r,
@@ -315,6 +340,7 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event) -> Session:
         payload=checkpoint_payload,
         start_info={**info, "judge_val_acc": judge_val_acc},
         summary_info={"data": data_spec, **info, "content_fonts": [f.name for f in content.fonts]},
+        world=world,
         step=step,
         elapsed_before=elapsed_before,
     )

@@ -22,7 +22,8 @@ from saae_augment.data.charsets import CHARSETS
 from saae_augment.data.datasets import LabeledTensors, glyph_banks, stratified_split, tensors_for
 from saae_augment.data.fonts import resolve_font
 from saae_augment.data.load import load_dataset
-from saae_augment.data.warp import jitter
+from saae_augment.data.warp import affine_warp, jitter_params
+from saae_augment.distributed import World, joined, rank_device
 from saae_augment.errors import DatasetError, UsageError
 from saae_augment.model.classifier import CharClassifier
 from saae_augment.model.saae import build_model
@@ -32,7 +33,7 @@ from saae_augment.training.checkpoint import (
     CheckpointError,
     load_checkpoint,
 )
-from saae_augment.training.device import autocast_for, pick_device
+from saae_augment.training.device import autocast_for, pick_device, to_device
 from saae_augment.training.diffaug import diff_augment
 from saae_augment.training.ema import ema_update
 from saae_augment.training.grids import style_transfer_grid
@@ -52,7 +53,11 @@ def _charset(recipe: Recipe) -> str | None:
 
 
 class _Sampler:
-    """Per-step batches: which real images, which style for step 1, which cross content."""
+    """Per-step batches: which real images, which style for step 1, which cross content.
+
+    Every draw is for the global batch (so the random stream is the single-process one); a rank
+    then gathers and warps only its `rows` (all of them when alone).
+    """
 
     def __init__(
         self,
@@ -63,6 +68,7 @@ class _Sampler:
         style_source: str,
         warp: float = 0.0,
         glyph_background: float = 0.0,
+        rows: slice = slice(None),
     ):
         self.train, self.k, self.batch_size, self.seed, self.style_source = (
             train,
@@ -71,7 +77,7 @@ class _Sampler:
             seed,
             style_source,
         )
-        self.warp, self.glyph_background = warp, glyph_background
+        self.warp, self.glyph_background, self.rows = warp, glyph_background, rows
         order = torch.argsort(train.targets, stable=True)
         counts = torch.bincount(train.targets, minlength=n_classes)
         self.by_class, self.counts = order, counts
@@ -81,33 +87,44 @@ class _Sampler:
         """`banks` F×k×C×H×W: the cross content comes from a random font (and warp, where the
         recipe asks), the reconstruction content always from the first font."""
         g = torch_generator(self.seed, "step", step)
-        idx = torch.randint(len(self.train), (self.batch_size,), generator=g)
+        rows, n = self.rows, self.batch_size
+        idx = torch.randint(len(self.train), (n,), generator=g)
         y = self.train.targets[idx]
-        cross = (y + torch.randint(1, self.k, (self.batch_size,), generator=g)) % self.k
+        cross = (y + torch.randint(1, self.k, (n,), generator=g)) % self.k
         images = self.train.images
-        if self.style_source == "self":
-            style = images[idx]
-        elif self.style_source == "augmented":
-            style = jitter(images[idx], g)
+        style_warp = None
+        if self.style_source in ("self", "augmented"):
+            style_idx = idx
+            if self.style_source == "augmented":
+                style_warp = jitter_params(n, g)
         elif self.style_source == "same-class":
-            pos = (torch.rand(self.batch_size, generator=g) * self.counts[y]).long()
-            style = images[self.by_class[self.offsets[y] + pos]]
+            pos = (torch.rand(n, generator=g) * self.counts[y]).long()
+            style_idx = self.by_class[self.offsets[y] + pos]
         else:  # "other": any training image
-            style = images[torch.randint(len(self.train), (self.batch_size,), generator=g)]
-        real = images[idx].to(device)
-        glyph_cross = banks[0][cross.to(device)]
+            style_idx = torch.randint(len(self.train), (n,), generator=g)
+        idx, y, cross = idx[rows], y[rows], cross[rows]
+        real = to_device(images[idx], device)
+        if style_warp is not None:
+            style = to_device(affine_warp(images[style_idx[rows]], style_warp[rows]), device)
+        elif self.style_source == "self":
+            style = real
+        else:
+            style = to_device(images[style_idx[rows]], device)
+        cross_dev = cross.to(device)
+        glyph_cross = banks[0][cross_dev]
         if banks.shape[0] > 1:  # drawn only when used, so a one-font recipe keeps its random stream
-            font = torch.randint(banks.shape[0], (self.batch_size,), generator=g)
-            glyph_cross = banks[font.to(device), cross.to(device)]
+            font = torch.randint(banks.shape[0], (n,), generator=g)[rows]
+            glyph_cross = banks[font.to(device), cross_dev]
         if self.warp > 0:
-            glyph_cross = jitter(glyph_cross, g, self.warp, fill=self.glyph_background)
+            u = jitter_params(n, g)[rows]
+            glyph_cross = affine_warp(glyph_cross, u, self.warp, fill=self.glyph_background)
         return Batch(
             real=real,
             targets=y.to(device),
             glyph_own=banks[0][y.to(device)],
-            style_rec=real if self.style_source == "self" else style.to(device),
+            style_rec=style,
             glyph_cross=glyph_cross,
-            cross_targets=cross.to(device),
+            cross_targets=cross_dev,
         )
 
 
@@ -144,12 +161,14 @@ def open_run(
     overrides: list[str],
     out: str | Path | None,
     resume: str | Path | None,
+    world: World | None = None,
 ) -> OpenedRun:
     """With `resume=RUN`, the run's checkpoint supplies recipe, data and state; overrides may
-    then only change `train.*` budgets."""
+    then only change `train.*` budgets. Every rank of a distributed run opens the same folder."""
+    world = world or World()
     if resume is None:
         recipe_obj = _resolve_recipe(recipe, overrides)
-        run = RunDir(Path(out) if out else RunDir.default_path(recipe_obj.name))
+        run = RunDir(Path(out) if out else world.broadcast(RunDir.default_path(recipe_obj.name)))
         return OpenedRun(recipe_obj, str(data) if data is not None else "digits", run, None)
     payload = load_checkpoint(resume)
     for o in overrides:
@@ -179,20 +198,27 @@ def train(
     `overrides` are dotted recipe keys (`train.max_steps=200`). With `resume=RUN`, the run's
     checkpoint supplies recipe, data and state; overrides may then only change `train.*` budgets.
     A recipe with `data.task: lines` trains the line SAAE (plates, words; see training/lines.py).
+
+    Under `torchrun` (WORLD_SIZE > 1) the ranks train one run with DDP (see distributed.py):
+    `train.batch_size` is the global batch, and only rank 0 writes or reports.
     """
-    emit = on_event or (lambda kind, payload: None)
-    opened = open_run(data, recipe, list(overrides or []), out, resume)
-    if opened.recipe.data.task == "lines":
-        from saae_augment.training.lines import line_session
+    world = World.from_env()
+    dev = rank_device(pick_device(device), world)
+    emit = (on_event or (lambda kind, payload: None)) if world.is_main else (lambda kind, payload: None)
+    with joined(world, dev):
+        opened = open_run(data, recipe, list(overrides or []), out, resume, world)
+        if opened.recipe.data.task == "lines":
+            from saae_augment.training.lines import line_session
 
-        session = line_session(opened, pick_device(device), emit)
-    else:
-        session = _char_session(opened, pick_device(device), emit)
-    return run_steps(session, emit, should_stop, handle_signals)
+            session = line_session(opened, dev, emit, world)
+        else:
+            session = _char_session(opened, dev, emit, world)
+        return run_steps(session, emit, should_stop, handle_signals)
 
 
-def _char_session(opened: OpenedRun, dev: torch.device, emit: Event) -> Session:
+def _char_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World) -> Session:
     r, data_spec, run, payload = opened.recipe, opened.data_spec, opened.run, opened.payload
+    rows = world.batch_rows(r.train.batch_size)
     if r.train.threads:
         torch.set_num_threads(r.train.threads)
 
@@ -224,6 +250,7 @@ def _char_session(opened: OpenedRun, dev: torch.device, emit: Event) -> Session:
         G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)
     opt_g = torch.optim.Adam(G.parameters(), lr=r.optim.lr_g, betas=(r.optim.beta1, r.optim.beta2))
     opt_d = torch.optim.Adam(D.parameters(), lr=r.optim.lr_d, betas=(r.optim.beta1, r.optim.beta2))
+    G_step, D_step = world.wrap(G, dev), world.wrap(D, dev)  # what the steps call (DDP when distributed)
 
     # EMA of the generator's weights: what synthesis, grids and monitors use when the recipe asks
     # (averaging over the last few hundred steps smooths away the GAN's step-to-step swings).
@@ -231,10 +258,12 @@ def _char_session(opened: OpenedRun, dev: torch.device, emit: Event) -> Session:
     G_out = G_ema if G_ema is not None else G
 
     step, elapsed_before = 0, 0.0
+    judge = None  # only rank 0 measures, so only rank 0 has a judge
     if payload is None:
-        run.create(r)
-        emit("status", {"message": f"training the judge on {len(train_set)} real images"})
-        judge = train_classifier(train_set, k, r.train.judge_epochs, r.train.seed, dev)
+        if world.is_main:
+            run.create(r)
+            emit("status", {"message": f"training the judge on {len(train_set)} real images"})
+            judge = train_classifier(train_set, k, r.train.judge_epochs, r.train.seed, dev)
     else:
         G.load_state_dict(payload["state"]["generator"])
         if G_ema is not None:
@@ -242,12 +271,13 @@ def _char_session(opened: OpenedRun, dev: torch.device, emit: Event) -> Session:
         D.load_state_dict(payload["state"]["discriminator"])
         opt_g.load_state_dict(payload["optim"]["generator"])
         opt_d.load_state_dict(payload["optim"]["discriminator"])
-        judge = CharClassifier(channels, r.data.size, k).to(dev)
-        judge.load_state_dict(payload["state"]["judge"])
-        judge.eval()
         step, elapsed_before = int(payload["step"]), float(payload.get("elapsed_s", 0.0))
-        run.truncate_metrics(step)
-    judge_val_acc = accuracy(judge, val_set, dev)
+        if world.is_main:
+            judge = CharClassifier(channels, r.data.size, k).to(dev)
+            judge.load_state_dict(payload["state"]["judge"])
+            judge.eval()
+            run.truncate_metrics(step)
+    judge_val_acc = accuracy(judge, val_set, dev) if judge is not None else float("nan")
 
     sampler = _Sampler(
         train_set,
@@ -257,6 +287,7 @@ def _char_session(opened: OpenedRun, dev: torch.device, emit: Event) -> Session:
         r.train.style_source,
         r.glyph.warp,
         glyph_background=1.0 if r.glyph.invert else 0.0,
+        rows=rows,
     )
     autocast = autocast_for(dev, r.train.precision)
     grid_styles = _grid_styles(val_set if len(val_set) else train_set, GRID_ROWS).to(dev)
@@ -274,6 +305,7 @@ def _char_session(opened: OpenedRun, dev: torch.device, emit: Event) -> Session:
                 "class_counts": torch.bincount(train_set.targets, minlength=k).tolist(),
                 "skipped": dataset.report.skipped,
             },
+            "distributed": world.describe(r.train.batch_size),
             "classes": classes,
             "glyph": {
                 "bank": glyphs.cpu(),
@@ -301,14 +333,16 @@ def _char_session(opened: OpenedRun, dev: torch.device, emit: Event) -> Session:
         m["judge_val_acc"] = judge_val_acc
         return m
 
+    d_rows = world.diffaug_rows(r.train.batch_size)
+
     def do_step(step: int) -> dict[str, float]:
         batch = sampler.batch(step, banks, dev)
-        losses = reconstruction_step(G, opt_g, batch, r.loss, autocast)
+        losses = reconstruction_step(G_step, opt_g, batch, r.loss, autocast)
         extra = ()
         if r.train.d_augment > 0:
             d_gen = torch_generator(r.train.seed, "d-augment", step)
-            extra = (functools.partial(diff_augment, generator=d_gen, strength=r.train.d_augment),)
-        losses.update(adversarial_steps(G, D, opt_g, opt_d, batch, r.loss, autocast, *extra))
+            extra = (functools.partial(diff_augment, generator=d_gen, strength=r.train.d_augment, **d_rows),)
+        losses.update(adversarial_steps(G_step, D_step, opt_g, opt_d, batch, r.loss, autocast, *extra))
         if G_ema is not None:
             ema_update(G_ema, G, r.train.ema)
         return losses
@@ -328,6 +362,7 @@ def _char_session(opened: OpenedRun, dev: torch.device, emit: Event) -> Session:
             "n_val": len(val_set),
             "device": str(dev),
             "judge_val_acc": judge_val_acc,
+            **world.describe(r.train.batch_size),
         },
         summary_info={
             "data": data_spec,
@@ -335,7 +370,9 @@ def _char_session(opened: OpenedRun, dev: torch.device, emit: Event) -> Session:
             "n_train": len(train_set),
             "n_val": len(val_set),
             "device": str(dev),
+            **world.describe(r.train.batch_size),
         },
+        world=world,
         step=step,
         elapsed_before=elapsed_before,
     )

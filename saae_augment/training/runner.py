@@ -20,6 +20,7 @@ from typing import Any
 
 from saae_augment import __version__
 from saae_augment.config import Recipe
+from saae_augment.distributed import World
 from saae_augment.errors import SaaeError
 from saae_augment.training.checkpoint import file_sha256, save_checkpoint
 from saae_augment.training.rundir import RunDir
@@ -36,19 +37,25 @@ class TrainResult:
     run_dir: Path
     status: str  # completed | interrupted | time-budget
     step: int
-    summary: dict[str, Any]
+    summary: dict[str, Any]  # empty on ranks other than 0 (they write and report nothing)
+    main: bool = True
 
 
 @contextlib.contextmanager
-def stop_on_signals(flag: threading.Event) -> Iterator[None]:
-    """Ctrl-C / SIGTERM ask the loop to stop at the end of the current step (and save)."""
+def stop_on_signals(flag: threading.Event, escalate: bool = True) -> Iterator[None]:
+    """Ctrl-C / SIGTERM ask the loop to stop at the end of the current step (and save).
+
+    Alone, a second Ctrl-C means "now". Under torchrun it does not: a worker gets Ctrl-C from the
+    terminal *and* from the launcher, and must still reach the step where all ranks agree to stop
+    (torchrun kills what is left after its own grace period).
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     previous = {}
 
     def handler(signum, frame):  # noqa: ARG001
-        if flag.is_set():  # a second Ctrl-C means "now"
+        if flag.is_set() and escalate:
             raise KeyboardInterrupt
         flag.set()
 
@@ -73,6 +80,7 @@ class Session:
     payload: Callable[[int, float, dict[str, float]], dict[str, Any]]
     start_info: dict[str, Any]
     summary_info: dict[str, Any]
+    world: World = field(default_factory=World)
     step: int = 0
     elapsed_before: float = 0.0
     last_metrics: dict[str, float] = field(default_factory=dict)
@@ -81,7 +89,11 @@ class Session:
 def run_steps(
     s: Session, emit: Event, should_stop: Callable[[], bool] | None = None, handle_signals: bool = True
 ) -> TrainResult:
-    r, run = s.recipe, s.run
+    """The loop every rank runs; rank 0 alone logs, evaluates, draws and saves (`s.world`)."""
+    r, run, world = s.recipe, s.run, s.world
+    main = world.is_main
+    if not main:
+        emit = lambda kind, payload: None  # noqa: E731
     step = s.step
     stop_flag = threading.Event()
     status = "completed"
@@ -98,15 +110,19 @@ def run_steps(
     window: dict[str, float] = {}
     window_n, window_t = 0, time.perf_counter()
     emit("start", {"run_dir": str(run.path), "step": step, "max_steps": r.train.max_steps, **s.start_info})
-    with stop_on_signals(stop_flag) if handle_signals else contextlib.nullcontext():
+    signals = stop_on_signals(stop_flag, escalate=not world.distributed)
+    with signals if handle_signals else contextlib.nullcontext():
         while step < r.train.max_steps:
-            if stop_flag.is_set() or (should_stop is not None and should_stop()):
+            asked = stop_flag.is_set() or (should_stop is not None and should_stop())
+            out_of_time = r.train.minutes is not None and time.perf_counter() - t_start > r.train.minutes * 60
+            asked, out_of_time = world.any(asked, out_of_time)  # every rank stops at the same step
+            if asked:
                 status = "interrupted"
                 break
-            if r.train.minutes is not None and time.perf_counter() - t_start > r.train.minutes * 60:
+            if out_of_time:
                 status = "time-budget"
                 break
-            losses = s.do_step(step)
+            losses = world.mean(s.do_step(step))
             bad = [name for name, v in losses.items() if not math.isfinite(v)]
             if bad:
                 message = (
@@ -114,9 +130,12 @@ def run_steps(
                     f"is {run.last if run.last.exists() else '(none yet)'}; lower the learning rates "
                     "(--set optim.lr_g=... optim.lr_d=...) and train again"
                 )
-                run.write_summary({"status": "failed", "step": step, "error": message})
+                if main:
+                    run.write_summary({"status": "failed", "step": step, "error": message})
                 raise TrainingError(message)
             step += 1
+            if not main:
+                continue
             for name, v in losses.items():
                 window[name] = window.get(name, 0.0) + v
             window_n += 1
@@ -139,6 +158,8 @@ def run_steps(
                     save_checkpoint(run.checkpoints / f"step-{step:06d}.pt", s.payload(step, elapsed(), s.last_metrics))
             emit("progress", {"step": step, "max_steps": r.train.max_steps})
 
+    if not main:
+        return TrainResult(run_dir=run.path, status=status, step=step, summary={}, main=False)
     # --- the end (completed, interrupted or out of time): measure, draw, save, summarise ----
     s.last_metrics = s.evaluate()
     run.log({"kind": "eval", "step": step, **s.last_metrics})

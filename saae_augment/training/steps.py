@@ -6,6 +6,10 @@
 
 Steps 2 and 3 share one generator forward pass: step 2 updates only D, so G's output and graph
 are still exactly those step 3 needs.
+
+G and D may be DDP-wrapped (distributed training): their forward passes then average the
+gradients over ranks. Step 3 runs the *unwrapped* D, whose weights are frozen there: only G's
+gradient flows through it, and DDP must not wait for D gradients that never come.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import torch
 from torch import nn
 
 from saae_augment.config import LossConfig
+from saae_augment.distributed import unwrap
 from saae_augment.training.losses import discriminator_loss, generator_adversarial_loss, reconstruction
 
 
@@ -81,10 +86,11 @@ def adversarial_steps(
 
     # (3) generator
     opt_g.zero_grad(set_to_none=True)
-    D.requires_grad_(False)
+    D_frozen = unwrap(D)
+    D_frozen.requires_grad_(False)
     try:
         with autocast:
-            fake_logits = D(d_view(torch.cat([b.real, fake])))[n:]
+            fake_logits = D_frozen(d_view(torch.cat([b.real, fake])))[n:]
             adv = generator_adversarial_loss(fake_logits, b.cross_targets)
             total = loss.w_adv * adv
             rec = reconstruction(loss.rec, rec_out, b.real) if rec_out is not None else None
@@ -95,11 +101,12 @@ def adversarial_steps(
                 total = total + read_loss
             style_gap = None
             if loss.w_style > 0:  # the sample must carry its style image's style (style consistency)
-                style_gap = (G.encode_style(fake) - G.encode_style(b.real).detach()).abs().mean()
+                encode_style = unwrap(G).encode_style
+                style_gap = (encode_style(fake) - encode_style(b.real).detach()).abs().mean()
                 total = total + loss.w_style * style_gap
         total.backward()
     finally:
-        D.requires_grad_(True)
+        D_frozen.requires_grad_(True)
     opt_g.step()
     out = {"d": d_loss.item(), "g_adv": adv.item(), "d_real_acc": d_real_acc, "d_fake_acc": d_fake_acc}
     if rec is not None:

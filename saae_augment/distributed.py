@@ -1,0 +1,259 @@
+"""Several processes, one run: what `torchrun` gives us and how training and synthesis use it.
+
+`torchrun --nproc-per-node N -m saae_augment train ...` starts N copies of the command with
+RANK/WORLD_SIZE/LOCAL_RANK set; `World.from_env()` reads them. Without torchrun (or with one
+process) the world is a single rank and every method here is the identity, so single-process
+runs are exactly what they were.
+
+Training splits each step's *global* batch by rank: every rank draws the same random indices
+from (seed, step) as a single process would and keeps its own rows. Together with BatchNorm
+statistics taken over the global batch (`GlobalBatchNorm2d`) and DDP's gradient averaging, the
+ranks compute the step one process computes on the whole batch, so the recipe's batch size and
+learning rates mean the same at any world size, and a run resumes at another world size.
+We do not use torch's `DistributedSampler`: it deals out epochs, while a training step here
+draws its batch (with replacement) from (seed, step); the row split above is its equivalent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, TypeVar
+
+import torch
+import torch.distributed as dist
+from torch import nn
+
+from saae_augment.errors import UsageError
+
+# A rank waits this long for the others at a collective (rank 0 trains the judge alone before the
+# first step; shards of a large synthesis finish minutes apart). Override in minutes.
+TIMEOUT_ENV = "SAAE_DIST_TIMEOUT_MIN"
+DEFAULT_TIMEOUT_MIN = 180.0
+
+M = TypeVar("M", bound=nn.Module)
+
+
+@dataclass(frozen=True)
+class World:
+    rank: int = 0
+    size: int = 1
+    local_rank: int = 0
+
+    @classmethod
+    def from_env(cls) -> World:
+        """The world torchrun describes (RANK, WORLD_SIZE, LOCAL_RANK), or a single process."""
+        try:
+            size = int(os.environ.get("WORLD_SIZE", "1"))
+            rank = int(os.environ.get("RANK", "0"))
+            local = int(os.environ.get("LOCAL_RANK", str(rank)))
+        except ValueError as exc:
+            raise UsageError(f"RANK/WORLD_SIZE/LOCAL_RANK must be integers ({exc}); launch with torchrun") from None
+        if size < 1 or not 0 <= rank < size:
+            raise UsageError(f"RANK={rank} WORLD_SIZE={size} is not a valid torchrun world")
+        return cls(rank, size, local)
+
+    @property
+    def distributed(self) -> bool:
+        return self.size > 1
+
+    @property
+    def is_main(self) -> bool:
+        """Rank 0 alone writes logs, grids, checkpoints and merged outputs."""
+        return self.rank == 0
+
+    # --- splitting work --------------------------------------------------------------------
+    def batch_rows(self, global_batch: int) -> slice:
+        """This rank's rows of a global batch (contiguous, equal shares)."""
+        if global_batch % self.size:
+            raise UsageError(
+                f"train.batch_size {global_batch} does not split evenly over {self.size} processes; "
+                f"use a multiple of {self.size} (it is the global batch: each process takes batch_size / processes)"
+            )
+        per = global_batch // self.size
+        return slice(self.rank * per, (self.rank + 1) * per)
+
+    def diffaug_rows(self, global_batch: int) -> dict[str, Any]:
+        """diff_augment's `rows`/`batch` for what D sees, `cat([real, fake])`: this rank's rows of
+        the global 2 × global_batch (nothing when alone)."""
+        if not self.distributed:
+            return {}
+        rows = self.batch_rows(global_batch)
+        local = torch.arange(rows.start, rows.stop)
+        return {"rows": torch.cat([local, local + global_batch]), "batch": 2 * global_batch}
+
+    # --- agreeing ----------------------------------------------------------------------------
+    def any(self, *flags: bool) -> tuple[bool, ...]:
+        """Each flag, true if it is true on any rank (stop requests, time budgets)."""
+        if not self.distributed:
+            return tuple(flags)
+        t = torch.tensor([float(f) for f in flags], device=_collective_device())
+        dist.all_reduce(t, op=dist.ReduceOp.MAX)
+        return tuple(bool(v) for v in t.tolist())
+
+    def mean(self, values: dict[str, float]) -> dict[str, float]:
+        """Losses averaged over ranks (a NaN on any rank makes the mean NaN on all of them)."""
+        if not self.distributed or not values:
+            return values
+        t = torch.tensor(list(values.values()), dtype=torch.float64, device=_collective_device())
+        dist.all_reduce(t)
+        return {k: v / self.size for k, v in zip(values, t.tolist(), strict=True)}
+
+    def broadcast(self, obj: Any) -> Any:
+        """Rank 0's value of `obj` on every rank (e.g. a run folder named after the clock)."""
+        if not self.distributed:
+            return obj
+        box = [obj]
+        dist.broadcast_object_list(box, src=0)
+        return box[0]
+
+    def barrier(self) -> None:
+        if self.distributed:
+            dist.barrier()
+
+    # --- models --------------------------------------------------------------------------------
+    def wrap(self, module: nn.Module, device: torch.device) -> nn.Module:
+        """The module DDP trains (BatchNorms made global first); the module itself when alone.
+
+        Keep using the unwrapped module for evaluation, EMA and checkpoints: its state_dict keys
+        are the single-process ones, so checkpoints load anywhere.
+        """
+        if not self.distributed:
+            return module
+        global_batch_norm(module)
+        ids = [device.index] if device.type == "cuda" else None
+        # BatchNorm buffers are equal on every rank already (global statistics): no per-forward sync.
+        params = inspect.signature(nn.parallel.DistributedDataParallel).parameters
+        no_sync = {"forward_sync_buffers": False} if "forward_sync_buffers" in params else {"broadcast_buffers": False}
+        return nn.parallel.DistributedDataParallel(module, device_ids=ids, **no_sync)
+
+    def describe(self, global_batch: int) -> dict[str, Any]:
+        return {
+            "world_size": self.size,
+            "backend": dist.get_backend() if self.distributed else None,
+            "global_batch": global_batch,
+            "batch_per_process": global_batch // self.size,
+        }
+
+
+def unwrap(module: nn.Module) -> nn.Module:
+    return module.module if isinstance(module, nn.parallel.DistributedDataParallel) else module
+
+
+def _collective_device() -> torch.device:
+    """NCCL reduces CUDA tensors only; gloo reduces CPU tensors."""
+    if dist.get_backend() == "nccl":
+        return torch.device("cuda", torch.cuda.current_device())
+    return torch.device("cpu")
+
+
+def _timeout() -> timedelta:
+    raw = os.environ.get(TIMEOUT_ENV, str(DEFAULT_TIMEOUT_MIN))
+    try:
+        minutes = float(raw)
+    except ValueError:
+        raise UsageError(f"{TIMEOUT_ENV}={raw!r} is not a number of minutes") from None
+    return timedelta(minutes=minutes)
+
+
+def rank_device(device: torch.device, world: World) -> torch.device:
+    """Under torchrun each process on a node takes its own GPU (LOCAL_RANK)."""
+    if device.type != "cuda" or not world.distributed:
+        return device
+    if world.local_rank >= torch.cuda.device_count():
+        raise UsageError(
+            f"LOCAL_RANK {world.local_rank} but this node has {torch.cuda.device_count()} GPU(s); "
+            "start at most one process per GPU (--nproc-per-node)"
+        )
+    torch.cuda.set_device(world.local_rank)
+    return torch.device("cuda", world.local_rank)
+
+
+@contextlib.contextmanager
+def joined(world: World, device: torch.device, backend: str | None = None) -> Iterator[World]:
+    """The process group for the duration of a command (nccl on CUDA, gloo otherwise); nothing alone.
+
+    A group the caller already started (their own script) is used as it is and left open.
+    """
+    if not world.distributed or dist.is_initialized():
+        yield world
+        return
+    if not dist.is_available():
+        raise UsageError("this torch build has no torch.distributed; run one process")
+    chosen = backend or ("nccl" if device.type == "cuda" else "gloo")
+    dist.init_process_group(backend=chosen, timeout=_timeout())
+    try:
+        yield world
+    finally:
+        dist.destroy_process_group()
+
+
+# --- BatchNorm over the global batch ------------------------------------------------------------
+
+
+class GlobalBatchNorm2d(nn.BatchNorm2d):
+    """BatchNorm whose training statistics are those of the global batch, on any backend.
+
+    torch's SyncBatchNorm refuses CPU tensors, and gloo on CPU is how CI (and anyone without
+    GPUs) runs DDP; with per-rank statistics, N processes would not compute what one process
+    computes. Two all-reduces (mean, then the centred variance) keep it exact and stable; the
+    autograd-aware all-reduce carries the statistics' gradient across ranks. In eval mode, or
+    alone, it is a plain BatchNorm2d (same parameters and buffers, same state_dict keys).
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not (self.training and dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1):
+            return super().forward(x)
+        all_reduce = _AllReduceSum.apply
+        xf = x.float()
+        channels = xf.shape[1]
+        count = torch.full((1,), float(xf.numel() // channels), device=xf.device)
+        summed = all_reduce(torch.cat([xf.sum((0, 2, 3)), count]))
+        n = summed[-1]
+        mean = summed[:-1] / n
+        centred = xf - mean[None, :, None, None]
+        var = all_reduce((centred * centred).sum((0, 2, 3))) / n
+        y = centred * torch.rsqrt(var + self.eps)[None, :, None, None]
+        if self.affine:
+            y = y * self.weight[None, :, None, None] + self.bias[None, :, None, None]
+        if self.track_running_stats:
+            with torch.no_grad():
+                self.num_batches_tracked.add_(1)
+                factor = self.momentum if self.momentum is not None else 1.0 / float(self.num_batches_tracked)
+                total = float(n)
+                self.running_mean.lerp_(mean.detach(), factor)
+                self.running_var.lerp_(var.detach() * total / max(total - 1.0, 1.0), factor)
+        return y.type_as(x)
+
+
+class _AllReduceSum(torch.autograd.Function):
+    """Sum over ranks, with the gradient summed over ranks too (each rank's loss depends on every
+    rank's statistics)."""
+
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor) -> torch.Tensor:  # noqa: ARG004
+        y = x.clone()
+        dist.all_reduce(y)
+        return y
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> torch.Tensor:  # noqa: ARG004
+        g = grad.contiguous().clone()
+        dist.all_reduce(g)
+        return g
+
+
+def global_batch_norm(module: M) -> M:
+    """Make every BatchNorm2d of `module` a GlobalBatchNorm2d, in place.
+
+    The layers keep their very Parameter and buffer objects (only the class changes; the subclass
+    adds no state), so optimizers built before the conversion still update them.
+    """
+    for child in module.modules():
+        if type(child) is nn.BatchNorm2d:
+            child.__class__ = GlobalBatchNorm2d
+    return module
