@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -27,14 +28,17 @@ def user_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except SaaeError as exc:
-            err.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True, highlight=False)
+            several = os.environ.get("WORLD_SIZE", "1") not in ("", "1")  # under torchrun: say which process
+            rank = f"(rank {os.environ.get('RANK', '?')}) " if several else ""
+            err.print(f"[bold red]error:[/] {rank}{exc}", markup=True, soft_wrap=True, highlight=False)
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
 
 
-def make_progress(*extra: ProgressColumn) -> Progress:
-    """Our progress bar: on stderr, only on a terminal (a log file gets plain lines instead)."""
+def make_progress(*extra: ProgressColumn, quiet: bool = False) -> Progress:
+    """Our progress bar: on stderr, only on a terminal (a log file gets plain lines instead);
+    `quiet` for processes that should not draw one (torchrun ranks other than 0)."""
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -43,7 +47,7 @@ def make_progress(*extra: ProgressColumn) -> Progress:
         *extra,
         console=err,
         transient=True,
-        disable=not err.is_terminal,
+        disable=quiet or not err.is_terminal,
     )
 
 

@@ -16,10 +16,15 @@ from saae_augment.errors import UsageError
 @user_errors
 def synth(
     ckpt: Annotated[Path, typer.Option(help="Run folder or checkpoint file.")],
-    n: Annotated[int, typer.Option("--n", min=1, help="Number of samples (over all shards).")],
+    n: Annotated[
+        int, typer.Option("--n", "-n", min=1, help="Number of samples (over all shards; under torchrun write -n).")
+    ],
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")],
     seed: Annotated[int, typer.Option(help="Sample i depends only on (seed, i).")] = 0,
-    batch_size: Annotated[int, typer.Option(min=1, help="Samples per model call (never changes the output).")] = 512,
+    batch_size: Annotated[
+        int | None,
+        typer.Option(min=1, help="Samples per model call (never changes the output; default 512, 2048 on CUDA)."),
+    ] = None,
     content: Annotated[str, typer.Option(help="uniform, or match (the training set's class frequencies).")] = "uniform",
     classes: Annotated[str | None, typer.Option(help="Only these classes, comma-separated: A,B,C.")] = None,
     labels_file: Annotated[
@@ -46,6 +51,7 @@ def synth(
     ] = False,
 ) -> None:
     """Write N correctly labeled samples in the style of real images; resumable and shardable."""
+    from saae_augment.distributed import World
     from saae_augment.synthesis.run import parse_shard, synthesize
 
     labels = read_texts_file(labels_file) if labels_file else None
@@ -53,7 +59,7 @@ def synth(
     only = [c.strip() for c in classes.split(",") if c.strip()] if classes else None
     if classes is not None and not only:
         raise UsageError("--classes is empty: give classes separated by commas, e.g. --classes 3,5,8")
-    progress = make_progress(TextColumn("{task.fields[rate]}"))
+    progress = make_progress(TextColumn("{task.fields[rate]}"), quiet=not World.from_env().is_main)
     task = progress.add_task("synthesizing", total=None, rate="")
 
     def on_progress(done: int, total: int) -> None:
@@ -84,6 +90,8 @@ def synth(
             texts,
             pattern,
         )
+    if not result.main:  # under torchrun, rank 0 reports the merged set
+        return
     rate = result.generated_now / result.elapsed_s if result.elapsed_s else 0.0
     out.print(
         f"wrote {result.written:,} samples to {result.out}/ ({result.generated_now:,} now, {rate:,.0f} img/s); "

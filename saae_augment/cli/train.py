@@ -66,10 +66,12 @@ def train(
 ) -> None:
     """Train the SAAE (content encoder + style encoder + decoder, against a (k+1)-class discriminator;
     for lines, a CTC recognition head plus a real/fake discriminator)."""
+    from saae_augment.distributed import World
     from saae_augment.training.loop import train as run_training
 
     overrides = _overrides(set_, max_steps, minutes, batch_size, seed, threads, disc, arch)
-    progress = make_progress(TimeElapsedColumn(), TextColumn("{task.fields[losses]}"))
+    quiet = not World.from_env().is_main  # under torchrun, rank 0 reports for every rank
+    progress = make_progress(TimeElapsedColumn(), TextColumn("{task.fields[losses]}"), quiet=quiet)
     task = None
 
     def on_event(kind: str, p: dict[str, Any]) -> None:
@@ -102,7 +104,7 @@ def train(
 
     with progress:
         result = run_training(data, recipe, overrides, out_dir, resume, device, on_event=on_event)
-    if not result.main:  # under torchrun, rank 0 reports for every rank
+    if not result.main:
         return
     s = result.summary
     out.print(

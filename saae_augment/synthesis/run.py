@@ -3,12 +3,14 @@
 Shard i of n writes the contiguous index range [i·N/n, (i+1)·N/n) with global indices, into
 `labels-<i>-of-<n>.csv|txt` and `manifest-<i>-of-<n>.json` (images keep their global paths), so
 shards can share a folder or live on different machines; `merge_shards()` joins them into
-exactly what one unsharded run writes.
+exactly what one unsharded run writes. Under `torchrun`, rank i of n writes shard i/n and rank 0
+merges once every rank is done, so the folder ends as one process would have left it.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import json
 import os
@@ -22,6 +24,7 @@ import numpy as np
 import torch
 
 from saae_augment.data.augment import Augmenter
+from saae_augment.distributed import World, joined, rank_device
 from saae_augment.errors import UsageError
 from saae_augment.evaluation.metrics import edit_distance
 from saae_augment.manifest import write_manifest
@@ -45,6 +48,14 @@ class SynthResult:
     elapsed_s: float
     manifest: Path
     content_cer: float | None = None  # lines: the judge's character error rate against the labels
+    main: bool = True  # False on torchrun ranks other than 0 (rank 0 reports the merged result)
+
+
+def default_batch_size(device: torch.device) -> int:
+    """Samples per model call when the user does not say: the output never depends on it, only
+    speed and memory do (a GPU wants large batches to be busy; 2,048 lines of 32×128 in bf16
+    stay within a few GB)."""
+    return 2048 if device.type == "cuda" else 512
 
 
 def parse_shard(text: str | None) -> tuple[int, int] | None:
@@ -143,7 +154,7 @@ def synthesize(
     n: int,
     out: str | Path,
     seed: int = 0,
-    batch_size: int = 512,
+    batch_size: int | None = None,
     content: str = "uniform",
     classes: Sequence[str] | None = None,
     labels: Sequence[str] | None = None,
@@ -168,12 +179,72 @@ def synthesize(
     or resumes. `precision`: fp32, bf16 (autocast; faster on CPUs with AVX512-BF16 and on GPUs),
     or auto (bf16 on CUDA, fp32 elsewhere). `select`: a sample the judge does not read as its
     label is drawn again (new style, font and warp; same label), up to SELECT_TRIES times.
+    `batch_size` None: `default_batch_size` of the device.
+
+    Under `torchrun` (WORLD_SIZE > 1) each rank writes its shard into `out` and rank 0 merges them.
     """
+    args = dict(locals())
+    world = World.from_env()
+    if not world.distributed:
+        return _write(**args)
+    if shard is not None:
+        raise UsageError("--shard and torchrun both split the samples; use one (under torchrun, rank i writes shard i)")
+    if fmt == "lmdb":
+        raise UsageError("--format lmdb is one file that one process writes; under torchrun write PNG")
+    dev = rank_device(pick_device(device), world)
+    t0 = time.perf_counter()
+    with joined(world, dev, backend="gloo"):  # gloo: the group only waits for the shards
+        mine = _write(**(args | {"shard": (world.rank, world.size), "device": dev}))
+        world.barrier()
+        if not world.is_main:
+            return dataclasses.replace(mine, main=False)
+        manifest = merge_shards([out], out, of=world.size)
+    merged = json.loads(manifest.read_text(encoding="utf-8"))
+    shards = [
+        json.loads((Path(out) / f"manifest-{i}-of-{world.size}.json").read_text(encoding="utf-8"))
+        for i in range(world.size)
+    ]
+    made = sum(m["generated_this_call"] for m in shards)
+    return SynthResult(
+        Path(out),
+        merged["samples"],
+        made,
+        merged["content_accuracy"],
+        time.perf_counter() - t0,  # start to merged: what the user waited for, all ranks together
+        manifest,
+        merged.get("content_cer"),
+    )
+
+
+def _write(
+    ckpt: str | Path,
+    n: int,
+    out: str | Path,
+    seed: int,
+    batch_size: int | None,
+    content: str,
+    classes: Sequence[str] | None,
+    labels: Sequence[str] | None,
+    styles: str | Path | None,
+    style_mix: bool,
+    augment: str | None,
+    fmt: str,
+    resume: bool,
+    shard: tuple[int, int] | None,
+    device: str | torch.device,
+    workers: int | None,
+    on_progress: Callable[[int, int], None] | None,
+    precision: str,
+    select: bool,
+    texts: Sequence[str] | None,
+    pattern: str | None,
+) -> SynthResult:
+    """One process's part: all of it, or shard i/n."""
     if precision not in ("auto", "fp32", "bf16"):
         raise UsageError(f"--precision must be auto, fp32 or bf16, not {precision!r}")
     if n < 1:
         raise UsageError("--n must be at least 1")
-    if batch_size < 1:
+    if batch_size is not None and batch_size < 1:
         raise UsageError("--batch-size must be at least 1")
     if fmt not in FORMATS:
         raise UsageError(f"--format must be png or lmdb, not {fmt!r}")
@@ -184,7 +255,8 @@ def synthesize(
     out = Path(out)
     suffix = shard_suffix(shard)
     manifest_name = f"manifest{suffix}.json"
-    dev = pick_device(device)
+    dev = device if isinstance(device, torch.device) else pick_device(device)
+    batch_size = batch_size or default_batch_size(dev)
     synth = open_synthesizer(ckpt, dev, styles, precision)
     spec: ContentSpec | LineTexts
     if synth.lines:
@@ -313,18 +385,26 @@ def synthesize(
     return SynthResult(out, total, made, accuracy, elapsed, path, line_figures.get("content_cer"))
 
 
-def merge_shards(shard_dirs: Sequence[str | Path], out: str | Path) -> Path:
+def merge_shards(shard_dirs: Sequence[str | Path], out: str | Path, of: int | None = None) -> Path:
     """Join the shards of one synthesis into `out` (labels.csv, labels.txt, manifest.json).
 
     Every shard i/n must be present exactly once and complete, with the same settings; images
-    from shard folders other than `out` are linked (or copied) into `out/images/`.
+    from shard folders other than `out` are linked (or copied) into `out/images/`. Folders holding
+    shards of different splits (say 2 and 3 shards) are refused unless `of` picks the split.
     """
     import shutil
 
     out = Path(out)
     found: dict[int, tuple[Path, dict[str, Any]]] = {}
+    pattern = f"manifest-*-of-{of}.json" if of is not None else "manifest-*-of-*.json"
+    splits = {int(m.stem.rsplit("-", 1)[1]) for d in map(Path, shard_dirs) for m in Path(d).glob(pattern)}
+    if len(splits) > 1:
+        raise UsageError(
+            f"{', '.join(map(str, shard_dirs))} hold shards of {len(splits)} different splits "
+            f"({', '.join(f'{k} shards' for k in sorted(splits))}); merge the folders of one split"
+        )
     for d in map(Path, shard_dirs):
-        for m in sorted(d.glob("manifest-*-of-*.json")):
+        for m in sorted(d.glob(pattern)):
             data = _read_manifest(m)
             if data is None or data.get("status") != "complete":
                 raise UsageError(f"{m} is not a complete shard; finish it with --resume first")
@@ -344,7 +424,7 @@ def merge_shards(shard_dirs: Sequence[str | Path], out: str | Path) -> Path:
         if strip(data["settings"]) != strip(ref["settings"]) or data["seed"] != ref["seed"]:
             raise UsageError(f"shard {i} in {d} was made with other settings than shard 0; they cannot be merged")
     out.mkdir(parents=True, exist_ok=True)
-    csv_parts, txt_parts, total, correct = [], [], 0, 0
+    csv_parts, txt_parts, total, correct, char_errors, chars = [], [], 0, 0, 0, 0
     for i in range(n_shards):
         d, _ = found[i]
         suffix = f"-{i}-of-{n_shards}"
@@ -353,8 +433,9 @@ def merge_shards(shard_dirs: Sequence[str | Path], out: str | Path) -> Path:
             csv_parts.append(lines[0])
         csv_parts.extend(lines[1:])
         txt_parts.append((d / f"labels{suffix}.txt").read_text(encoding="utf-8"))
-        n_rows, n_right, _, _ = _judged(d / f"labels{suffix}.csv")
+        n_rows, n_right, n_errors, n_chars = _judged(d / f"labels{suffix}.csv")
         total, correct = total + n_rows, correct + n_right
+        char_errors, chars = char_errors + n_errors, chars + n_chars
         if d.resolve() != out.resolve():
             with (d / f"labels{suffix}.csv").open(encoding="utf-8", newline="") as fh:
                 for row in csv.DictReader(fh):
@@ -378,5 +459,6 @@ def merge_shards(shard_dirs: Sequence[str | Path], out: str | Path) -> Path:
             "samples": total,
             "merged_from": [str(found[i][0] / f"manifest-{i}-of-{n_shards}.json") for i in range(n_shards)],
             "content_accuracy": round(correct / total, 4) if total else None,
+            **({"content_cer": round(char_errors / max(1, chars), 4)} if ref.get("content_cer") is not None else {}),
         },
     )
