@@ -117,6 +117,9 @@ class TrainConfig:
     threads: int | None = None  # torch CPU threads; None = torch's default
     channels_last: bool = True
     precision: Literal["auto", "fp32", "bf16"] = "auto"  # auto: bf16 autocast on CUDA, fp32 elsewhere
+    # Under torchrun: BatchNorm statistics over the global batch (true: the run is the single-process
+    # run, at any world size) or per process (false: no BatchNorm all-reduces, faster where they are slow).
+    sync_bn: bool = True
 
 
 @dataclass(frozen=True)

@@ -116,27 +116,31 @@ class World:
             dist.barrier()
 
     # --- models --------------------------------------------------------------------------------
-    def wrap(self, module: nn.Module, device: torch.device) -> nn.Module:
-        """The module DDP trains (BatchNorms made global first); the module itself when alone.
+    def wrap(self, module: nn.Module, device: torch.device, sync_bn: bool = True) -> nn.Module:
+        """The module DDP trains (BatchNorms made global first, unless `sync_bn` is off); the
+        module itself when alone.
 
         Keep using the unwrapped module for evaluation, EMA and checkpoints: its state_dict keys
         are the single-process ones, so checkpoints load anywhere.
         """
         if not self.distributed:
             return module
-        global_batch_norm(module)
+        if sync_bn:
+            global_batch_norm(module)
         ids = [device.index] if device.type == "cuda" else None
-        # BatchNorm buffers are equal on every rank already (global statistics): no per-forward sync.
+        # No per-forward buffer sync: with global statistics the BatchNorm buffers are equal on every
+        # rank; without, each rank keeps its own running statistics and rank 0's are saved.
         params = inspect.signature(nn.parallel.DistributedDataParallel).parameters
         no_sync = {"forward_sync_buffers": False} if "forward_sync_buffers" in params else {"broadcast_buffers": False}
         return nn.parallel.DistributedDataParallel(module, device_ids=ids, **no_sync)
 
-    def describe(self, global_batch: int) -> dict[str, Any]:
+    def describe(self, global_batch: int, sync_bn: bool = True) -> dict[str, Any]:
         return {
             "world_size": self.size,
             "backend": dist.get_backend() if self.distributed else None,
             "global_batch": global_batch,
             "batch_per_process": global_batch // self.size,
+            "batch_norm": "global" if sync_bn or not self.distributed else "per-process",
         }
 
 
@@ -200,33 +204,37 @@ class GlobalBatchNorm2d(nn.BatchNorm2d):
 
     torch's SyncBatchNorm refuses CPU tensors, and gloo on CPU is how CI (and anyone without
     GPUs) runs DDP; with per-rank statistics, N processes would not compute what one process
-    computes. Two all-reduces (mean, then the centred variance) keep it exact and stable; the
-    autograd-aware all-reduce carries the statistics' gradient across ranks. In eval mode, or
+    computes. One all-reduce of (count, Σx, Σx²) per call keeps it exact; the autograd-aware
+    all-reduce carries the statistics' gradient across ranks. In eval mode, or
     alone, it is a plain BatchNorm2d (same parameters and buffers, same state_dict keys).
     """
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not (self.training and dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1):
             return super().forward(x)
-        all_reduce = _AllReduceSum.apply
         xf = x.float()
         channels = xf.shape[1]
-        count = torch.full((1,), float(xf.numel() // channels), device=xf.device)
-        summed = all_reduce(torch.cat([xf.sum((0, 2, 3)), count]))
-        n = summed[-1]
-        mean = summed[:-1] / n
-        centred = xf - mean[None, :, None, None]
-        var = all_reduce((centred * centred).sum((0, 2, 3))) / n
-        y = centred * torch.rsqrt(var + self.eps)[None, :, None, None]
+        # one all-reduce: each rank's count, Σx and Σx², rebuilt in float64 from its own stable
+        # fp32 mean and variance (so the global variance does not lose digits to cancellation)
+        var_l, mean_l = torch.var_mean(xf, dim=(0, 2, 3), unbiased=False)
+        n_l = float(xf.numel() // channels)
+        mean64 = mean_l.double()
+        local = torch.cat([mean64 * n_l, (var_l.double() + mean64 * mean64) * n_l, mean64.new_full((1,), n_l)])
+        total = _AllReduceSum.apply(local)
+        n = total[-1]
+        mean = total[:channels] / n
+        var = (total[channels : 2 * channels] / n - mean * mean).clamp_min(0.0)
+        mean, var = mean.float(), var.float()
+        y = (xf - mean[None, :, None, None]) * torch.rsqrt(var + self.eps)[None, :, None, None]
         if self.affine:
             y = y * self.weight[None, :, None, None] + self.bias[None, :, None, None]
         if self.track_running_stats:
             with torch.no_grad():
                 self.num_batches_tracked.add_(1)
                 factor = self.momentum if self.momentum is not None else 1.0 / float(self.num_batches_tracked)
-                total = float(n)
+                unbiased = var.detach() * (n / (n - 1.0).clamp_min(1.0)).float()  # tensors: no GPU sync
                 self.running_mean.lerp_(mean.detach(), factor)
-                self.running_var.lerp_(var.detach() * total / max(total - 1.0, 1.0), factor)
+                self.running_var.lerp_(unbiased, factor)
         return y.type_as(x)
 
 

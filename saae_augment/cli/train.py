@@ -83,7 +83,7 @@ def train(
                 err.print(
                     f"{p['world_size']} processes ({p['backend']}): global batch {p['global_batch']} = "
                     f"{p['world_size']} × {p['batch_per_process']} per process; learning rates as the recipe "
-                    "says (the global batch is the recipe's, so no scaling)"
+                    f"says (the global batch is the recipe's, so no scaling); BatchNorm statistics {p['batch_norm']}"
                 )
             err.print(
                 f"run {p['run_dir']}: {p['n_train']} training / {p['n_val']} held-out images, "

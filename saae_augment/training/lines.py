@@ -182,7 +182,7 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
     opt_g = torch.optim.Adam(G.parameters(), lr=r.optim.lr_g, betas=betas)
     opt_d = torch.optim.Adam(D.parameters(), lr=r.optim.lr_d, betas=betas)
     opt_r = torch.optim.Adam(R.parameters(), lr=r.optim.lr_d)
-    G_step, D_step, R_step = (world.wrap(m, dev) for m in (G, D, R))  # DDP when distributed
+    G_step, D_step, R_step = (world.wrap(m, dev, r.train.sync_bn) for m in (G, D, R))  # DDP when distributed
     G_ema = copy.deepcopy(G).eval().requires_grad_(False) if r.train.ema > 0 else None
     G_out = G_ema if G_ema is not None else G
 
@@ -293,7 +293,7 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
                 "n_val": len(val_x),
                 "skipped": dataset.report.skipped,
             },
-            "distributed": world.describe(r.train.batch_size),
+            "distributed": world.describe(r.train.batch_size, r.train.sync_bn),
             "classes": list(charset),
             "charset": charset,
             "glyph": {
@@ -329,7 +329,7 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
         "n_train": len(train_x),
         "n_val": len(val_x),
         "device": str(dev),
-        **world.describe(r.train.batch_size),
+        **world.describe(r.train.batch_size, r.train.sync_bn),
     }
     return Session(
         run=run,

@@ -250,7 +250,8 @@ def _char_session(opened: OpenedRun, dev: torch.device, emit: Event, world: Worl
         G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)
     opt_g = torch.optim.Adam(G.parameters(), lr=r.optim.lr_g, betas=(r.optim.beta1, r.optim.beta2))
     opt_d = torch.optim.Adam(D.parameters(), lr=r.optim.lr_d, betas=(r.optim.beta1, r.optim.beta2))
-    G_step, D_step = world.wrap(G, dev), world.wrap(D, dev)  # what the steps call (DDP when distributed)
+    # what the steps call: DDP-wrapped when distributed, G and D themselves otherwise
+    G_step, D_step = world.wrap(G, dev, r.train.sync_bn), world.wrap(D, dev, r.train.sync_bn)
 
     # EMA of the generator's weights: what synthesis, grids and monitors use when the recipe asks
     # (averaging over the last few hundred steps smooths away the GAN's step-to-step swings).
@@ -305,7 +306,7 @@ def _char_session(opened: OpenedRun, dev: torch.device, emit: Event, world: Worl
                 "class_counts": torch.bincount(train_set.targets, minlength=k).tolist(),
                 "skipped": dataset.report.skipped,
             },
-            "distributed": world.describe(r.train.batch_size),
+            "distributed": world.describe(r.train.batch_size, r.train.sync_bn),
             "classes": classes,
             "glyph": {
                 "bank": glyphs.cpu(),
@@ -362,7 +363,7 @@ def _char_session(opened: OpenedRun, dev: torch.device, emit: Event, world: Worl
             "n_val": len(val_set),
             "device": str(dev),
             "judge_val_acc": judge_val_acc,
-            **world.describe(r.train.batch_size),
+            **world.describe(r.train.batch_size, r.train.sync_bn),
         },
         summary_info={
             "data": data_spec,
@@ -370,7 +371,7 @@ def _char_session(opened: OpenedRun, dev: torch.device, emit: Event, world: Worl
             "n_train": len(train_set),
             "n_val": len(val_set),
             "device": str(dev),
-            **world.describe(r.train.batch_size),
+            **world.describe(r.train.batch_size, r.train.sync_bn),
         },
         world=world,
         step=step,
