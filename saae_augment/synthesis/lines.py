@@ -24,6 +24,7 @@ from saae_augment.model.fusion import fuse_conv_bn
 from saae_augment.seeding import derive_seed
 from saae_augment.synthesis.generate import Synthesizer
 from saae_augment.synthesis.sampling import SamplePlan
+from saae_augment.training.device import to_device
 from saae_augment.training.lines import build_reader, read_lines
 
 
@@ -119,7 +120,7 @@ class LineSynthesizer(Synthesizer):
     def _glyphs(self, plans: Sequence[SamplePlan]) -> torch.Tensor:
         r = self.recipe
         images = render_lines([p.label for p in plans], [p.font for p in plans], self.fonts, self.size, r.glyph.invert)
-        glyphs = torch.from_numpy(images).to(self.device).float().div_(255.0)[:, None]
+        glyphs = to_device(torch.from_numpy(images), self.device).float().div_(255.0)[:, None]
         if self.channels > 1:
             glyphs = glyphs.repeat(1, self.channels, 1, 1)
         if self.warp > 0:

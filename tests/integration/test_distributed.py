@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from saae_augment.data.platephotos import make_plate_photos
 from saae_augment.synthesis.run import synthesize
 from saae_augment.training.loop import train
 
@@ -107,3 +108,33 @@ def test_synthesis_under_torchrun_equals_one_process_byte_for_byte(ddp_run, tmp_
     assert all((one / p).read_bytes() == (two / p).read_bytes() for p in images)
     merged = json.loads((two / "manifest.json").read_text())
     assert merged["samples"] == 90 and len(merged["merged_from"]) == 2
+
+
+def test_line_training_under_torchrun_trains_the_recognition_head_too(tmp_path):
+    make_plate_photos(tmp_path / "plates", 40, "plate-us", (24, 96), seed=0)
+    tiny = ["data.size=[24, 96]", "train.judge_epochs=1", "train.eval_samples=8", "glyph.fonts=2"]
+    tiny += ["data.pattern=plate-us", "train.batch_size=8", "train.threads=1", "train.log_every=1"]
+    sets = [arg for key in tiny for arg in ("--set", key)]
+    proc = torchrun(
+        "train",
+        "--data",
+        str(tmp_path / "plates"),
+        "--recipe",
+        "words",
+        *sets,
+        "--max-steps",
+        "2",
+        "--out",
+        str(tmp_path / "run"),
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["task"] == "lines" and summary["world_size"] == 2 and summary["step"] == 2
+    single = train(tmp_path / "plates", "words", tiny + ["train.max_steps=2"], tmp_path / "one", device="cpu")
+    # lines have their own float floor: 1 vs 2 threads moved G by 1.0e-2, D 1.4e-3, R 8e-8; 2 ranks
+    # with per-process BatchNorm by 3.9e-2, 1.0e-2 and 2.0e-2 (2 ranks, global BatchNorm: 8.5e-3,
+    # 1.2e-3, 1.8e-6)
+    bounds = {"generator": 2e-2, "discriminator": 5e-3, "recognizer": 1e-3}
+    for part, bound in bounds.items():
+        assert relative_distance(weights(single.run_dir)[part], weights(tmp_path / "run")[part]) < bound, part
