@@ -188,6 +188,12 @@ def joined(world: World, device: torch.device, backend: str | None = None) -> It
         return
     if not dist.is_available():
         raise UsageError("this torch build has no torch.distributed; run one process")
+    missing = [k for k in ("MASTER_ADDR", "MASTER_PORT") if not os.environ.get(k)]
+    if missing:
+        raise UsageError(
+            f"WORLD_SIZE={world.size} is set but {' and '.join(missing)} not: start several processes with "
+            "torchrun (torchrun --nproc-per-node N -m saae_augment ...), or unset WORLD_SIZE for one process"
+        )
     chosen = backend or ("nccl" if device.type == "cuda" else "gloo")
     dist.init_process_group(backend=chosen, timeout=_timeout())
     try:

@@ -18,7 +18,7 @@ from saae_augment.errors import UsageError
 from saae_augment.seeding import torch_generator
 from saae_augment.synthesis.run import synthesize
 from saae_augment.training.diffaug import diff_augment
-from saae_augment.training.loop import _Sampler
+from saae_augment.training.loop import _Sampler, train
 
 
 def test_the_global_batch_splits_into_equal_contiguous_shares():
@@ -123,3 +123,12 @@ def test_a_broken_torchrun_environment_is_one_clear_error(monkeypatch):
     monkeypatch.setenv("RANK", "2")
     with pytest.raises(UsageError, match="RANK=2 WORLD_SIZE=2 is not a valid torchrun world"):
         World.from_env()
+
+
+def test_world_size_without_torchrun_is_one_clear_error(monkeypatch, tmp_path):
+    for key in ("MASTER_ADDR", "MASTER_PORT"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "0")
+    with pytest.raises(UsageError, match="WORLD_SIZE=2 is set but MASTER_ADDR and MASTER_PORT not"):
+        train(None, "smoke", [], tmp_path / "run", device="cpu")
