@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import types
 import typing
 from dataclasses import dataclass, field
@@ -181,7 +182,16 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
             return int(value)
     elif tp is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return float(value)
+            if math.isfinite(value):  # .inf / .nan would only fail later, as a NaN loss
+                return float(value)
+            raise RecipeError(f"recipe key {key} must be a finite number, not {value!r}")
+        if isinstance(value, str):  # YAML 1.1 reads 1e-4 (no dot) as a string; users mean the number
+            try:
+                number = float(value)
+            except ValueError:
+                number = math.nan
+            if math.isfinite(number):
+                return number
     elif tp is str:
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
             return str(value)

@@ -22,6 +22,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 DEFAULT_MAX_PIXELS = 50_000_000
+MIN_SIDE = 4  # fewer pixels than this across cannot hold a character: a stray icon or a broken crop
 _DIRECT = {"L", "RGB"}
 _VIA_RGB = {"1", "CMYK", "YCbCr", "P"}
 _ALPHA = {"LA", "La", "RGBA", "RGBa", "PA"}
@@ -40,6 +41,8 @@ class ImageProblem(Exception):
 def open_image(source: Path | bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
     """Open and fully decode one image, refusing oversized ones before their pixels are read."""
     try:
+        if (len(source) if isinstance(source, bytes) else Path(source).stat().st_size) == 0:
+            raise ImageProblem("unreadable-image", "empty file (0 bytes)")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             img = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
@@ -54,6 +57,13 @@ def open_image(source: Path | bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Im
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise ImageProblem("unreadable-image", f"truncated or corrupt image ({exc})") from None
     return img
+
+
+def check_size(width: int, height: int) -> None:
+    if min(width, height) < MIN_SIDE:
+        raise ImageProblem(
+            "too-small", f"image is {width}x{height} pixels; at least {MIN_SIDE}x{MIN_SIDE} can hold a character"
+        )
 
 
 def to_array(img: Image.Image, mode: str = "L") -> tuple[np.ndarray, str | None]:

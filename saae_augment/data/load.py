@@ -7,6 +7,7 @@ same way for every format. A bad sample is skipped and named in the report (or, 
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ import numpy as np
 from PIL import Image
 
 from saae_augment.data.formats import READERS, RawSample, parse_spec
-from saae_augment.data.images import DEFAULT_MAX_PIXELS, ImageProblem, fit, open_image, to_array
+from saae_augment.data.images import DEFAULT_MAX_PIXELS, ImageProblem, check_size, fit, open_image, to_array
 from saae_augment.data.report import LoadReport, Problem
 from saae_augment.errors import DatasetError, UsageError
 
@@ -53,6 +54,9 @@ class LabeledImages:
 def _check_label(label: str, charset: str | None, source: str, report: LoadReport) -> Problem | None:
     if not label.strip():
         return Problem("empty-label", source, "empty or blank label")
+    controls = [c for c in dict.fromkeys(label) if unicodedata.category(c) == "Cc"]
+    if controls:  # a line break would split labels.txt and every line-based label file we write
+        return Problem("bad-label", source, f"label {label!r} holds control character(s) {''.join(controls)!r}")
     if charset is not None:
         outside = [c for c in dict.fromkeys(label) if c not in charset]
         if outside:
@@ -61,15 +65,30 @@ def _check_label(label: str, charset: str | None, source: str, report: LoadRepor
     return None
 
 
+def _duplicate(raw: RawSample, first_label: dict[str, str]) -> Problem | None:
+    """A file listed twice would silently count double (or, with two labels, teach both)."""
+    if raw.source not in first_label:
+        first_label[raw.source] = raw.label
+        return None
+    first = first_label[raw.source]
+    if first == raw.label:
+        return Problem("duplicate", raw.source, f"listed again with the same label {raw.label!r}; kept once")
+    return Problem(
+        "duplicate", raw.source, f"listed again with label {raw.label!r} after {first!r}; kept the first listing"
+    )
+
+
 def _decode(raw: RawSample, mode: str, max_pixels: int, report: LoadReport) -> np.ndarray:
     data = raw.read()
     if isinstance(data, np.ndarray):
+        check_size(data.shape[1], data.shape[0])
         report.sizes[(data.shape[1], data.shape[0])] += 1
         report.modes["L" if data.ndim == 2 else "RGB"] += 1
         if mode == "RGB" and data.ndim == 2:
             return np.repeat(data[..., None], 3, axis=2)
         return data
     img = data if isinstance(data, Image.Image) else open_image(data, max_pixels)
+    check_size(*img.size)
     report.sizes[img.size] += 1
     report.modes[img.mode] += 1
     arr, note = to_array(img, mode)
@@ -105,9 +124,12 @@ def load_dataset(
     if strict and report.problems:
         _fail_strict(report.problems[0])
     images, labels, sources = [], [], []
+    first_label: dict[str, str] = {}  # source -> label of its first listing
     total = len(raws)
     for i, raw in enumerate(raws):
-        problem = _check_label(raw.label, charset, raw.source, report) if labels_required else None
+        problem = _duplicate(raw, first_label)
+        if problem is None and labels_required:
+            problem = _check_label(raw.label, charset, raw.source, report)
         if problem is None:
             try:
                 arr = _decode(raw, mode, max_pixels, report)

@@ -23,10 +23,13 @@ PROBLEM_KINDS = {
     "outside-dataset": "path escapes the data set folder",
     "unreadable-image": "not an image, or truncated / corrupt",
     "too-large": "image over the pixel limit (decompression bomb guard)",
+    "too-small": "image too small to hold a character",
     "unsupported-mode": "image mode that cannot be converted",
     "empty-label": "empty or blank label",
+    "bad-label": "label with a line break or another control character",
     "outside-charset": "label has characters outside the charset",
     "bad-line": "label file line that cannot be parsed",
+    "duplicate": "sample listed more than once (the first listing is kept)",
 }
 
 

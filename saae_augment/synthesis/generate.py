@@ -31,7 +31,7 @@ from saae_augment.model.classifier import CharClassifier
 from saae_augment.model.saae import Generator
 from saae_augment.synthesis.fastdecoder import CachedDecoder
 from saae_augment.synthesis.sampling import SamplePlan
-from saae_augment.training.checkpoint import file_sha256, load_checkpoint, resolve_checkpoint_path
+from saae_augment.training.checkpoint import file_sha256, load_checkpoint, load_weights, resolve_checkpoint_path
 from saae_augment.training.loop import autocast_for
 
 CHUNK = 64
@@ -95,7 +95,9 @@ class Synthesizer:
         self.channels = 1 if self.recipe.data.mode == "L" else 3
         self.G = Generator(self.recipe.model, self.channels).to(device).eval()
         state = payload["state"]
-        self.G.load_state_dict(state.get("generator_ema", state["generator"]))  # the averaged weights, if trained
+        load_weights(
+            self.G, state.get("generator_ema", state["generator"]), "generator"
+        )  # the averaged weights, if trained
         if device.type != "mps":
             self.G = self.G.to(memory_format=torch.channels_last)
         self.precision = precision
@@ -115,7 +117,7 @@ class Synthesizer:
 
     def _load_judge(self, payload: dict) -> torch.nn.Module:
         judge = CharClassifier(self.channels, self.recipe.data.size, len(self.classes))
-        judge.load_state_dict(payload["state"]["judge"])
+        load_weights(judge, payload["state"]["judge"], "judge")
         return judge
 
     def _load_content(self, payload: dict) -> None:

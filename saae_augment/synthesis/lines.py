@@ -24,6 +24,7 @@ from saae_augment.model.fusion import fuse_conv_bn
 from saae_augment.seeding import derive_seed
 from saae_augment.synthesis.generate import Synthesizer
 from saae_augment.synthesis.sampling import SamplePlan
+from saae_augment.training.checkpoint import load_weights
 from saae_augment.training.device import to_device
 from saae_augment.training.lines import build_reader, read_lines
 
@@ -104,7 +105,7 @@ class LineSynthesizer(Synthesizer):
     def _load_judge(self, payload: dict) -> torch.nn.Module:
         self.charset: str = payload["charset"]
         judge = build_reader(self.channels, self.charset)
-        judge.load_state_dict(payload["state"]["judge"])
+        load_weights(judge, payload["state"]["judge"], "judge")
         return judge
 
     def _load_content(self, payload: dict) -> None:

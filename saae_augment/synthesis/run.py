@@ -31,7 +31,7 @@ from saae_augment.manifest import write_manifest
 from saae_augment.synthesis.generate import Synthesizer
 from saae_augment.synthesis.lines import LineSynthesizer, LineTexts, line_texts
 from saae_augment.synthesis.sampling import ContentSpec, SamplePlan, content_spec, plan
-from saae_augment.synthesis.writers import LmdbWriter, PngWriter, SampleWriter, image_relpath
+from saae_augment.synthesis.writers import LmdbWriter, PngWriter, SampleWriter, image_relpath, write_error
 from saae_augment.training.checkpoint import load_checkpoint, resolve_checkpoint_path
 from saae_augment.training.device import pick_device
 
@@ -308,10 +308,21 @@ def _write(
         )
     lo, hi = shard_range(n, shard)
     writer = writer_cls(out, suffix, fields, augment, workers or max(1, (os.cpu_count() or 2)))
-    done = writer.start(resume=previous is not None)
     started = time.strftime("%Y-%m-%dT%H:%M:%S")
     where = {"checkpoint": str(synth.checkpoint_path)}
-    write_manifest(out, "synth", settings, seed, manifest_name, where | {"status": "running", "started": started})
+
+    def record(extra: dict[str, Any]) -> Path:
+        """The manifest, or one line saying why it cannot be written (a full disk, say)."""
+        try:
+            return write_manifest(out, "synth", settings, seed, manifest_name, where | extra)
+        except OSError as exc:
+            raise write_error(out, writer.committed, exc) from None
+
+    try:
+        done = writer.start(resume=previous is not None)
+    except OSError as exc:
+        raise write_error(out, 0, exc) from None
+    record({"status": "running", "started": started})
 
     t0 = time.perf_counter()
     start = lo + done
@@ -361,14 +372,8 @@ def _write(
     accuracy = correct / total if total else float("nan")
     line_figures = {"content_cer": round(char_errors / max(1, chars), 4)} if synth.lines else {}
     made = (hi - lo) - done
-    path = write_manifest(
-        out,
-        "synth",
-        settings,
-        seed,
-        manifest_name,
-        where
-        | {
+    path = record(
+        {
             "status": "complete",
             "started": started,
             "samples": total,

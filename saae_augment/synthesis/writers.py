@@ -34,6 +34,19 @@ class WriteError(SaaeError):
     """The output cannot be written (disk full, no permission); what was committed stays valid."""
 
 
+def write_error(out: Path, committed: int, exc: OSError) -> WriteError:
+    """One line for a failed write: what happened, what is safe, what to do."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return WriteError(
+            f"disk full while writing {out}; {committed} samples are complete and listed. "
+            "Free space, then rerun the same command with --resume"
+        )
+    return WriteError(
+        f"cannot write to {out} ({exc.strerror or exc}); {committed} samples are complete and listed. "
+        "Fix the folder, then rerun the same command with --resume"
+    )
+
+
 def image_relpath(index: int) -> str:
     return f"images/{index // IMAGES_PER_FOLDER}/{index}.png"
 
@@ -126,17 +139,10 @@ class SampleWriter(ABC):
         futures, rows = self.pending.popleft()
         try:
             results = [f.result() for f in futures]
+            self._commit(results, rows)  # a label line cut by a full disk is dropped on --resume
         except OSError as exc:
             self._abort()
-            if exc.errno == errno.ENOSPC:
-                raise WriteError(
-                    f"disk full while writing {self.out}; {self.committed} samples are complete and listed. "
-                    "Free space, then rerun the same command with --resume"
-                ) from None
-            raise WriteError(
-                f"cannot write to {self.out} ({exc.strerror}); {self.committed} samples are complete"
-            ) from None
-        self._commit(results, rows)
+            raise write_error(self.out, self.committed, exc) from None
         self.committed += len(rows)
 
     def _append_csv(self, rows: list[dict[str, Any]]) -> None:

@@ -68,7 +68,44 @@ def load_checkpoint(ckpt: str | Path, map_location: str | torch.device = "cpu") 
             f"{path} has checkpoint format {payload['format_version']}, this saae-augment reads format "
             f"{FORMAT_VERSION}; use the saae-augment version that wrote it ({payload.get('package_version')})"
         )
+    _check_consistent(payload, path)
     return payload
+
+
+def _check_consistent(payload: dict[str, Any], path: Path) -> None:
+    """The recorded sizes and classes must agree with the stored tensors: an edited or damaged
+    checkpoint would otherwise fail deep inside torch, or worse, synthesize garbage quietly."""
+
+    def refuse(what: str) -> None:
+        raise CheckpointError(f"{path} is inconsistent ({what}); it was edited or damaged: train a new run")
+
+    try:
+        size = [int(v) for v in payload["recipe"]["data"]["size"]]
+        glyph = payload["glyph"]
+        if [int(v) for v in glyph.get("size", size)] != size:
+            refuse(f"its recipe says images of {size[0]}x{size[1]}, its glyphs {glyph['size']}")
+        bank = glyph.get("banks", glyph.get("bank"))
+        if isinstance(bank, torch.Tensor):
+            if list(bank.shape[-2:]) != size:
+                refuse(f"its recipe says images of {size[0]}x{size[1]}, its glyph bank holds {list(bank.shape[-2:])}")
+            k = bank.shape[1] if bank.dim() == 5 else bank.shape[0]
+            if k != len(payload["classes"]):
+                refuse(f"it lists {len(payload['classes'])} classes, its glyph bank holds {k}")
+    except (KeyError, TypeError, ValueError, AttributeError):
+        refuse("its recipe or glyph record is malformed")
+
+
+def load_weights(module: torch.nn.Module, state: Any, what: str) -> None:
+    """`module.load_state_dict(state)`, or one line when the weights do not fit the network."""
+    try:
+        module.load_state_dict(state)
+    except (RuntimeError, KeyError, TypeError, AttributeError) as exc:
+        first = str(exc).strip().splitlines()
+        detail = next((line.strip() for line in first if "size mismatch" in line or "Missing" in line), first[0])
+        raise CheckpointError(
+            f"the checkpoint's {what} weights do not fit the network its recipe describes ({detail[:160]}); "
+            "it was edited or damaged: train a new run"
+        ) from None
 
 
 def file_sha256(path: str | Path) -> str:

@@ -43,7 +43,7 @@ from saae_augment.model.crnn import CRNN, ctc_loss, encode, greedy_decode
 from saae_augment.model.discriminator import PatchDiscriminator
 from saae_augment.model.saae import Generator
 from saae_augment.seeding import derive_seed, torch_generator
-from saae_augment.training.checkpoint import FORMAT_VERSION, CheckpointError
+from saae_augment.training.checkpoint import FORMAT_VERSION, CheckpointError, load_weights
 from saae_augment.training.device import autocast_for, to_device
 from saae_augment.training.diffaug import diff_augment
 from saae_augment.training.ema import ema_update
@@ -196,17 +196,17 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
             judge = train_line_judge(train_x, train_y, charset, judge_steps, r.train.seed, dev)
     else:
         st = payload["state"]
-        G.load_state_dict(st["generator"])
+        load_weights(G, st["generator"], "generator")
         if G_ema is not None:
-            G_ema.load_state_dict(st.get("generator_ema", st["generator"]))
-        D.load_state_dict(st["discriminator"])
-        R.load_state_dict(st["recognizer"])
+            load_weights(G_ema, st.get("generator_ema", st["generator"]), "generator")
+        load_weights(D, st["discriminator"], "discriminator")
+        load_weights(R, st["recognizer"], "recognition head")
         for opt, name in ((opt_g, "generator"), (opt_d, "discriminator"), (opt_r, "recognizer")):
             opt.load_state_dict(payload["optim"][name])
         step, elapsed_before = int(payload["step"]), float(payload.get("elapsed_s", 0.0))
         if world.is_main:
             judge = build_reader(channels, charset).to(dev)
-            judge.load_state_dict(st["judge"])
+            load_weights(judge, st["judge"], "judge")
             judge.eval()
             run.truncate_metrics(step)
     monitor_x, monitor_y = (val_x, val_y) if len(val_x) else (train_x, train_y)

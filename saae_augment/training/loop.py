@@ -32,6 +32,7 @@ from saae_augment.training.checkpoint import (
     FORMAT_VERSION,
     CheckpointError,
     load_checkpoint,
+    load_weights,
 )
 from saae_augment.training.device import autocast_for, pick_device, to_device
 from saae_augment.training.diffaug import diff_augment
@@ -266,16 +267,16 @@ def _char_session(opened: OpenedRun, dev: torch.device, emit: Event, world: Worl
             emit("status", {"message": f"training the judge on {len(train_set)} real images"})
             judge = train_classifier(train_set, k, r.train.judge_epochs, r.train.seed, dev)
     else:
-        G.load_state_dict(payload["state"]["generator"])
+        load_weights(G, payload["state"]["generator"], "generator")
         if G_ema is not None:
-            G_ema.load_state_dict(payload["state"].get("generator_ema", payload["state"]["generator"]))
-        D.load_state_dict(payload["state"]["discriminator"])
+            load_weights(G_ema, payload["state"].get("generator_ema", payload["state"]["generator"]), "generator")
+        load_weights(D, payload["state"]["discriminator"], "discriminator")
         opt_g.load_state_dict(payload["optim"]["generator"])
         opt_d.load_state_dict(payload["optim"]["discriminator"])
         step, elapsed_before = int(payload["step"]), float(payload.get("elapsed_s", 0.0))
         if world.is_main:
             judge = CharClassifier(channels, r.data.size, k).to(dev)
-            judge.load_state_dict(payload["state"]["judge"])
+            load_weights(judge, payload["state"]["judge"], "judge")
             judge.eval()
             run.truncate_metrics(step)
     judge_val_acc = accuracy(judge, val_set, dev) if judge is not None else float("nan")

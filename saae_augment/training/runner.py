@@ -128,7 +128,7 @@ def run_steps(
                 message = (
                     f"loss {', '.join(bad)} became NaN/inf at step {step + 1}; stopped. The last good checkpoint "
                     f"is {run.last if run.last.exists() else '(none yet)'}; lower the learning rates "
-                    "(--set optim.lr_g=... optim.lr_d=...) and train again"
+                    "(--set optim.lr_g=... --set optim.lr_d=...) and train again"
                 )
                 if main:
                     run.write_summary({"status": "failed", "step": step, "error": message})
