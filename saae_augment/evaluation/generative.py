@@ -29,6 +29,7 @@ from saae_augment.evaluation.regimes import Pool, batch_sampler
 from saae_augment.seeding import derive_seed
 from saae_augment.synthesis.generate import Synthesizer
 from saae_augment.synthesis.sampling import content_spec, plan
+from saae_augment.training.checkpoint import load_checkpoint
 from saae_augment.training.grids import style_transfer_grid
 from saae_augment.training.loop import pick_device
 
@@ -284,6 +285,9 @@ def evaluate_generator(
 
     if n < 10:
         raise UsageError("--n must be at least 10")
+    for run in (ckpt, compare):  # refuse a bad checkpoint before the first file is written
+        if run is not None:
+            load_checkpoint(run)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     main, art = measure(ckpt, n, seed, cas_steps, real, val, test, device)

@@ -60,7 +60,9 @@ def load_checkpoint(ckpt: str | Path, map_location: str | torch.device = "cpu") 
             f"{path} is not a readable checkpoint (not a torch file of tensors and plain data)"
         ) from None
     except (RuntimeError, EOFError, OSError, ValueError) as exc:
-        raise CheckpointError(f"{path} is not a readable checkpoint ({str(exc).splitlines()[0][:160]})") from None
+        lines = str(exc).strip().splitlines()
+        detail = lines[0][:160] if lines else "the file ends early: empty or truncated"
+        raise CheckpointError(f"{path} is not a readable checkpoint ({detail})") from None
     if not isinstance(payload, dict) or any(k not in payload for k in REQUIRED_KEYS):
         raise CheckpointError(f"{path} is not a saae-augment checkpoint (missing keys)")
     if payload["format_version"] != FORMAT_VERSION:
