@@ -1,7 +1,6 @@
 """Training runs on tiny recipes: run folder contents, resume determinism, checkpoint safety."""
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -9,9 +8,8 @@ import torch
 import yaml
 
 from saae_augment.errors import SaaeError
-from saae_augment.training import loop as loop_module
-from saae_augment.training.checkpoint import CheckpointError, load_checkpoint
-from saae_augment.training.loop import TrainingError, train
+from saae_augment.training.checkpoint import load_checkpoint
+from saae_augment.training.loop import train
 
 FAST = ["train.max_steps=12", "train.ckpt_every=4", "train.eval_every=6", "train.grid_every=6", "train.log_every=3"]
 
@@ -98,78 +96,6 @@ def test_binary_discriminator_trains(glyph_folder, tmp_path):
     assert result.status == "completed" and "content_acc" in result.summary
     payload = load_checkpoint(tmp_path / "b")
     assert payload["state"]["discriminator"]["head.2.weight"].shape[0] == 1
-
-
-def test_nan_loss_stops_with_a_clear_message_and_keeps_the_last_good_checkpoint(glyph_folder, tmp_path, monkeypatch):
-    real_step = loop_module.reconstruction_step
-    calls = {"n": 0}
-
-    def flaky(*args, **kwargs):
-        calls["n"] += 1
-        out = real_step(*args, **kwargs)
-        return {"rec": float("nan")} if calls["n"] == 7 else out
-
-    monkeypatch.setattr(loop_module, "reconstruction_step", flaky)
-    with pytest.raises(TrainingError, match="NaN/inf at step 7"):
-        train(glyph_folder, "smoke", FAST, out=tmp_path / "nan")
-    payload = load_checkpoint(tmp_path / "nan")
-    assert payload["step"] == 4
-    assert json.loads((tmp_path / "nan" / "summary.json").read_text())["status"] == "failed"
-
-
-class Payload:
-    def __reduce__(self):
-        return (os.system, ("touch pwned-by-checkpoint",))
-
-
-def test_a_checkpoint_holding_a_pickled_object_is_refused(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    bad = tmp_path / "evil.pt"
-    torch.save(
-        {
-            "format_version": 1,
-            "package_version": "0",
-            "recipe": {},
-            "classes": [],
-            "glyph": {},
-            "state": {},
-            "step": 0,
-            "extra": Payload(),
-        },
-        bad,
-    )
-    with pytest.raises(CheckpointError, match="refused to load .*pickled Python objects"):
-        load_checkpoint(bad)
-    assert not (tmp_path / "pwned-by-checkpoint").exists()
-
-
-def test_other_format_versions_and_foreign_files_are_refused(glyph_folder, tmp_path):
-    train(glyph_folder, "smoke", ["train.max_steps=2"], out=tmp_path / "r")
-    payload = load_checkpoint(tmp_path / "r")
-    payload["format_version"] = 99
-    torch.save(payload, tmp_path / "v99.pt")
-    with pytest.raises(CheckpointError, match="format 99"):
-        load_checkpoint(tmp_path / "v99.pt")
-    torch.save({"weights": torch.zeros(3)}, tmp_path / "foreign.pt")
-    with pytest.raises(CheckpointError, match="not a saae-augment checkpoint"):
-        load_checkpoint(tmp_path / "foreign.pt")
-    (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
-    with pytest.raises(CheckpointError, match="not a readable checkpoint"):
-        load_checkpoint(tmp_path / "junk.pt")
-    with pytest.raises(CheckpointError, match="no checkpoint"):
-        load_checkpoint(tmp_path / "nothing-here")
-
-
-def test_resume_on_a_data_set_with_other_classes_is_refused(glyph_folder, tmp_path):
-    import shutil
-
-    data = tmp_path / "data"
-    shutil.copytree(glyph_folder, data)
-    train(data, "smoke", ["train.max_steps=2"], out=tmp_path / "r")
-    lines = (data / "labels.csv").read_text().splitlines()
-    (data / "labels.csv").write_text("\n".join(line.replace(",9", ",Z") for line in lines) + "\n")
-    with pytest.raises(CheckpointError, match="trained on classes"):
-        train(resume=tmp_path / "r", overrides=["train.max_steps=4"])
 
 
 @pytest.mark.parametrize("source", ["augmented", "same-class", "other"])
