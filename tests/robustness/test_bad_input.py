@@ -241,12 +241,13 @@ def test_any_label_written_to_labels_csv_and_txt_reads_back_unchanged(tmp_path_f
     assert load_dataset(txt).labels == labels
 
 
+@pytest.mark.parametrize(("name", "header"), [("labels.csv", b"path,label\n"), ("labels.txt", b"")])
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(raw=st.binary(max_size=200))
-def test_any_bytes_as_a_label_file_load_or_fail_with_one_clear_line(tmp_path_factory, raw):
+def test_any_bytes_as_a_label_file_load_or_fail_with_one_clear_line(tmp_path_factory, name, header, raw):
     root = tmp_path_factory.mktemp("junk")
     Image.fromarray(GOOD).save(root / "a.png")
-    (root / "labels.csv").write_bytes(b"path,label\n" + raw)
+    (root / name).write_bytes(header + raw)
     try:
         data = load_dataset(root)
     except SaaeError as exc:  # never another exception type, never a multi-line message
