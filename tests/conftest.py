@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import os
 import struct
 import zlib
@@ -14,6 +15,17 @@ from PIL import Image
 
 from saae_augment.data.charsets import CHARSETS
 from saae_augment.data.glyphs import render_glyphs
+
+
+def tree_digest(folder: Path) -> str:
+    """Hash of every image (by path) plus the label files: equal digests = byte-identical sets."""
+    h = hashlib.sha256()
+    for p in sorted((folder / "images").rglob("*.png")):
+        h.update(p.relative_to(folder).as_posix().encode())
+        h.update(p.read_bytes())
+    for name in ("labels.csv", "labels.txt"):
+        h.update((folder / name).read_bytes())
+    return h.hexdigest()
 
 
 def digit_image(value: int, size: int = 12) -> np.ndarray:

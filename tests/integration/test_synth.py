@@ -1,7 +1,6 @@
 """Bulk synthesis: files and rows, determinism over batch sizes, shards and resumes, options."""
 
 import csv
-import hashlib
 import json
 from collections import Counter
 from pathlib import Path
@@ -12,17 +11,7 @@ from PIL import Image
 
 from saae_augment.errors import SaaeError
 from saae_augment.synthesis.run import merge_shards, synthesize
-
-
-def tree_digest(folder: Path) -> str:
-    """Hash of every image (by path) plus the label files: equal digests = byte-identical sets."""
-    h = hashlib.sha256()
-    for p in sorted((folder / "images").rglob("*.png")):
-        h.update(p.relative_to(folder).as_posix().encode())
-        h.update(p.read_bytes())
-    for name in ("labels.csv", "labels.txt"):
-        h.update((folder / name).read_bytes())
-    return h.hexdigest()
+from tests.conftest import tree_digest
 
 
 def rows(folder: Path, name: str = "labels.csv") -> list[dict]:

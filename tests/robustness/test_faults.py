@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import errno
-import hashlib
 import json
 import math
 import pathlib
@@ -28,17 +27,7 @@ from saae_augment.cli.app import app
 from saae_augment.synthesis.run import synthesize
 from saae_augment.training import steps as steps_module
 from saae_augment.training.checkpoint import load_checkpoint
-
-
-def tree_digest(folder: Path) -> str:
-    """Every image (by path) and both label files: equal digests = byte-identical sets."""
-    h = hashlib.sha256()
-    for p in sorted((folder / "images").rglob("*.png")):
-        h.update(p.relative_to(folder).as_posix().encode())
-        h.update(p.read_bytes())
-    for name in ("labels.csv", "labels.txt"):
-        h.update((folder / name).read_bytes())
-    return h.hexdigest()
+from tests.conftest import tree_digest
 
 
 def listed(folder: Path) -> list[dict]:
