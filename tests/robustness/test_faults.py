@@ -180,6 +180,38 @@ def test_a_full_disk_stops_synth_with_one_line_and_consistent_label_files(
     assert tree_digest(out) == tree_digest(whole)
 
 
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 2 MB file system (tmpfs), where the machine lets us mount one (root on Linux)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True)
+    if made.returncode != 0:
+        pytest.skip(
+            f"cannot mount a small tmpfs here ({made.stderr.decode().strip()[:80]}); the simulated test covers it"
+        )
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def test_a_really_full_disk_stops_synth_and_resume_finishes_after_space_is_freed(smoke_run, tmp_path, small_disk):
+    out, n = small_disk / "synth", 3000
+    cmd = synth_cmd(smoke_run, out, n) + ["--batch-size", "128"]
+    full = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert full.returncode == 1, full.stderr[-2000:]
+    lines = [line for line in full.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "disk full while writing" in lines[0] and "Traceback" not in full.stderr, full.stderr
+    assert 0 < len(listed(out)) < n
+    assert_every_listed_image_is_whole(out)
+    subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)  # space is freed
+    done = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    whole = synthesize(smoke_run, n, tmp_path / "whole", batch_size=128).out
+    assert tree_digest(out) == tree_digest(whole)
+
+
 def test_a_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(glyph_folder, tmp_path, monkeypatch):
     real = steps_module.reconstruction
     calls = {"n": 0}
