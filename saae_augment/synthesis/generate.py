@@ -95,9 +95,8 @@ class Synthesizer:
         self.channels = 1 if self.recipe.data.mode == "L" else 3
         self.G = Generator(self.recipe.model, self.channels).to(device).eval()
         state = payload["state"]
-        load_weights(
-            self.G, state.get("generator_ema", state["generator"]), "generator"
-        )  # the averaged weights, if trained
+        # the averaged weights, where the run kept an EMA
+        load_weights(self.G, state.get("generator_ema", state["generator"]), "generator")
         if device.type != "mps":
             self.G = self.G.to(memory_format=torch.channels_last)
         self.precision = precision

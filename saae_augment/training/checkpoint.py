@@ -103,7 +103,8 @@ def load_weights(module: torch.nn.Module, state: Any, what: str) -> None:
         module.load_state_dict(state)
     except (RuntimeError, KeyError, TypeError, AttributeError) as exc:
         first = str(exc).strip().splitlines()
-        detail = next((line.strip() for line in first if "size mismatch" in line or "Missing" in line), first[0])
+        fallback = first[0] if first else type(exc).__name__
+        detail = next((line.strip() for line in first if "size mismatch" in line or "Missing" in line), fallback)
         raise CheckpointError(
             f"the checkpoint's {what} weights do not fit the network its recipe describes ({detail[:160]}); "
             "it was edited or damaged: train a new run"
