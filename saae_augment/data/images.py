@@ -41,8 +41,6 @@ class ImageProblem(Exception):
 def open_image(source: Path | bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
     """Open and fully decode one image, refusing oversized ones before their pixels are read."""
     try:
-        if (len(source) if isinstance(source, bytes) else Path(source).stat().st_size) == 0:
-            raise ImageProblem("unreadable-image", "empty file (0 bytes)")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             img = Image.open(io.BytesIO(source) if isinstance(source, bytes) else source)
@@ -53,6 +51,9 @@ def open_image(source: Path | bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Im
     except Image.DecompressionBombError as exc:
         raise ImageProblem("too-large", f"image refused as a decompression bomb ({exc})") from None
     except UnidentifiedImageError:
+        # only now ask whether the file is empty: a stat per image would tax every good load
+        if (len(source) if isinstance(source, bytes) else Path(source).stat().st_size) == 0:
+            raise ImageProblem("unreadable-image", "empty file (0 bytes)") from None
         raise ImageProblem("unreadable-image", "not an image file (no known image format)") from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise ImageProblem("unreadable-image", f"truncated or corrupt image ({exc})") from None
