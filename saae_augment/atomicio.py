@@ -6,11 +6,22 @@ import os
 from pathlib import Path
 
 
+def temporary_name(path: str | Path) -> Path:
+    """`.NAME.PID.tmp` beside `path`: unique per process, so two writers never share a temporary
+    file, and hidden, so a crash's leftover is recognised as ours (see outfolder.is_control_file)."""
+    path = Path(path)
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
 def write_text_atomic(path: str | Path, text: str) -> None:
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8", newline="") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    tmp = temporary_name(path)
+    try:
+        with tmp.open("w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from saae_augment import __version__
+from saae_augment._version import __version__
 from saae_augment.atomicio import write_text_atomic
 
 MANIFEST_NAME = "manifest.json"

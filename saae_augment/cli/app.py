@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from saae_augment import __version__
+from saae_augment._version import __version__
 from saae_augment.cli import data as data_cmd
 from saae_augment.cli import evalgen as evalgen_cmd
 from saae_augment.cli import evalocr as evalocr_cmd

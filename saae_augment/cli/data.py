@@ -120,11 +120,14 @@ def split(
     per_class: Annotated[int, typer.Option(help="Training images per class; the rest become the test set.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for train/ and test/ (labels.csv folders).")],
     seed: Annotated[int, typer.Option(help="Which images go to train.")] = 0,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace what saae-augment wrote in --out before (never other files).")
+    ] = False,
 ) -> None:
     """Split a labeled set into train/ and test/ with K training images per class (low-data settings)."""
     from saae_augment.data.split import split_dataset
 
-    counts = split_dataset(spec, per_class, out_dir, seed)
+    counts = split_dataset(spec, per_class, out_dir, seed, overwrite=overwrite)
     out.print(f"wrote {out_dir}/train ({counts['train']:,} images) and {out_dir}/test ({counts['test']:,} images)")
 
 
@@ -139,11 +142,14 @@ def make_plates(
     size: Annotated[str, typer.Option(help="Photo size HxW.")] = "64x224",
     seed: Annotated[int, typer.Option(help="Which plates: the same seed gives the same files.")] = 0,
     font: Annotated[str | None, typer.Option(help="Font file, folder or family (default: one that covers).")] = None,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace what saae-augment wrote in --out before (never other files).")
+    ] = False,
 ) -> None:
     """Make a procedural plate-photo set (demo and test data; train on real plates for real use)."""
     from saae_augment.data.glyphs import parse_size
     from saae_augment.data.platephotos import make_plate_photos
 
     with progress_bar("drawing plates") as on_progress:
-        make_plate_photos(out_dir, n, preset, parse_size(size), seed, font, on_progress)
+        make_plate_photos(out_dir, n, preset, parse_size(size), seed, font, on_progress, overwrite=overwrite)
     out.print(f"wrote {n:,} plate photos to {out_dir} (see {out_dir / 'sheet.png'})")

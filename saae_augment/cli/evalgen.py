@@ -24,11 +24,14 @@ def eval_gen(
     cas_steps: Annotated[int, typer.Option(min=1, help="Training steps of the CAS recognizer.")] = 400,
     compare: Annotated[Path | None, typer.Option(help="A second run to put side by side (an ablation).")] = None,
     device: Annotated[str, typer.Option(help="auto, cpu, cuda or mps.")] = "auto",
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace what saae-augment wrote in --out before (never other files).")
+    ] = False,
 ) -> None:
     """Parzen log-likelihood (with a real-data reference), memorization, fidelity, CAS, and figures."""
     from saae_augment.evaluation.generative import evaluate_generator
 
-    m = evaluate_generator(ckpt, out_dir, real, val, test, n, seed, cas_steps, compare, device)
+    m = evaluate_generator(ckpt, out_dir, real, val, test, n, seed, cas_steps, compare, device, overwrite=overwrite)
     runs = [m] + ([m["compare"]] if "compare" in m else [])
     for r in runs:
         out.print(

@@ -33,6 +33,9 @@ def eval_ocr(
     size: Annotated[str | None, typer.Option(help="Image size N or HxW (default: the synthetic set's).")] = None,
     regime: Annotated[list[str] | None, typer.Option(help="Only these regimes (repeatable).")] = None,
     ckpt: Annotated[Path | None, typer.Option(help="SAAE run that made --synth: its grid goes in the report.")] = None,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace what saae-augment wrote in --out before (never other files).")
+    ] = False,
 ) -> None:
     """Train a recognizer per regime (real, real+aug, real+fonts, real+aug+fonts, real+synth, real+aug+synth,
     synth) and compare."""
@@ -64,6 +67,7 @@ def eval_ocr(
             regime,
             on_progress=on_progress,
             ckpt=ckpt,
+            overwrite=overwrite,
         )
     lines = "cer" in result.summary[0]
     columns = ["word accuracy % (mean ± std)", "CER % (mean ± std)"] if lines else ["test accuracy % (mean ± std)"]

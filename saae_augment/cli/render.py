@@ -36,6 +36,9 @@ def render(
     on_missing: Annotated[
         str, typer.Option(help="error: stop if a font lacks a character; skip: leave those texts out, and say so.")
     ] = "error",
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace what saae-augment wrote in --out before (never other files).")
+    ] = False,
 ) -> None:
     """Render content glyphs (single characters or whole lines) from fonts, never a tofu box.
 
@@ -55,7 +58,7 @@ def render(
     else:
         raise UsageError("nothing to render: give --charset, --chars, --chars-file, --text or --texts-file")
     with progress_bar("rendering") as on_progress:
-        report = write_glyph_set(out_dir, texts, font, hw, invert, on_missing, on_progress)
+        report = write_glyph_set(out_dir, texts, font, hw, invert, on_missing, on_progress, overwrite=overwrite)
     for font_name, missing in report.skipped.items():
         err.print(f"[yellow]skipped:[/] {font_name} lacks {missing!r}", markup=True)
     if report.skipped_texts:

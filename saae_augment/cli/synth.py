@@ -16,10 +16,18 @@ from saae_augment.errors import UsageError
 @user_errors
 def synth(
     ckpt: Annotated[Path, typer.Option(help="Run folder or checkpoint file.")],
-    n: Annotated[
-        int, typer.Option("--n", "-n", min=1, help="Number of samples (over all shards; under torchrun write -n).")
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Output folder (new or empty, unless --resume or --overwrite).")
     ],
-    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")],
+    n: Annotated[
+        int | None,
+        typer.Option(
+            "--n",
+            "-n",
+            min=1,
+            help="Number of samples (over all shards; under torchrun write -n). Default: the length of --labels-file.",
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(help="Sample i depends only on (seed, i).")] = 0,
     batch_size: Annotated[
         int | None,
@@ -42,6 +50,9 @@ def synth(
     augment: Annotated[str | None, typer.Option(help="Post-augmentation: light, scan, or a YAML file.")] = None,
     fmt: Annotated[str, typer.Option("--format", help="png (folders + label files) or lmdb.")] = "png",
     resume: Annotated[bool, typer.Option(help="Continue an interrupted run in --out.")] = False,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace what saae-augment wrote in --out before (never other files).")
+    ] = False,
     shard: Annotated[str | None, typer.Option(help="i/n: write only shard i of n (merge with synth-merge).")] = None,
     device: Annotated[str, typer.Option(help="auto, cpu, cuda or mps.")] = "auto",
     workers: Annotated[int | None, typer.Option(min=1, help="Encoder/writer threads.")] = None,
@@ -55,6 +66,10 @@ def synth(
     from saae_augment.synthesis.run import parse_shard, synthesize
 
     labels = read_texts_file(labels_file) if labels_file else None
+    if n is None:
+        if labels is None:
+            raise UsageError("give --n (how many samples), or --labels-file (one sample per line)")
+        n = len(labels)
     texts = read_texts_file(texts_file) if texts_file else None
     only = [c.strip() for c in classes.split(",") if c.strip()] if classes else None
     if classes is not None and not only:
@@ -71,24 +86,25 @@ def synth(
             ckpt,
             n,
             out_dir,
-            seed,
-            batch_size,
-            content,
-            only,
-            labels,
-            styles,
-            style_mix,
-            augment,
-            fmt,
-            resume,
-            parse_shard(shard),
-            device,
-            workers,
-            on_progress,
-            precision,
-            select,
-            texts,
-            pattern,
+            seed=seed,
+            batch_size=batch_size,
+            content=content,
+            classes=only,
+            labels=labels,
+            styles=styles,
+            style_mix=style_mix,
+            augment=augment,
+            fmt=fmt,
+            resume=resume,
+            shard=parse_shard(shard),
+            device=device,
+            workers=workers,
+            on_progress=on_progress,
+            precision=precision,
+            select=select,
+            texts=texts,
+            pattern=pattern,
+            overwrite=overwrite,
         )
     if not result.main:  # under torchrun, rank 0 reports the merged set
         return
@@ -104,9 +120,12 @@ def synth(
 def synth_merge(
     shards: Annotated[list[Path], typer.Argument(help="Folders holding the shards (one folder may hold several).")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the merged set (may be a shard folder).")],
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace what saae-augment wrote in --out before (never other files).")
+    ] = False,
 ) -> None:
     """Join the shards of one `synth` run into one set, identical to an unsharded run."""
     from saae_augment.synthesis.run import merge_shards
 
-    manifest = merge_shards(shards, out_dir)
+    manifest = merge_shards(shards, out_dir, overwrite=overwrite)
     out.print(f"merged into {out_dir}/ (labels.csv, labels.txt, {manifest.name})")

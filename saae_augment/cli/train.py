@@ -63,6 +63,9 @@ def train(
         Path | None, typer.Option(help="Continue the run in this folder from its last checkpoint.")
     ] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Run folder (default runs/<date>-<recipe>).")] = None,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace the run saae-augment wrote in --out before (never other files).")
+    ] = False,
 ) -> None:
     """Train the SAAE (content encoder + style encoder + decoder, against a (k+1)-class discriminator;
     for lines, a CTC recognition head plus a real/fake discriminator)."""
@@ -103,7 +106,7 @@ def train(
             err.print(f"step {p['step']}: content accuracy {p['content_acc']:.1%}{cer}, copy rate {p['copy_rate']:.1%}")
 
     with progress:
-        result = run_training(data, recipe, overrides, out_dir, resume, device, on_event=on_event)
+        result = run_training(data, recipe, overrides, out_dir, resume, device, on_event=on_event, overwrite=overwrite)
     if not result.main:
         return
     s = result.summary

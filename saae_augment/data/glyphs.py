@@ -20,6 +20,10 @@ from saae_augment.data.labelfiles import write_label_files
 from saae_augment.data.sheet import contact_sheet
 from saae_augment.errors import FontError, UsageError
 from saae_augment.manifest import write_manifest
+from saae_augment.outfolder import claim_output
+
+# What a labeled set we write (render, make-plates) holds (the ledger lists these; see outfolder.py).
+SET_ENTRIES = ["images", "labels.csv", "labels.txt", "sheet.png", "manifest.json"]
 
 # The font's ascent + descent fills this share of the image height; the rest is margin, so
 # accents and descenders are never clipped.
@@ -169,16 +173,31 @@ def write_glyph_set(
     invert: bool = False,
     on_missing: str = "error",
     on_progress: Callable[[int, int], None] | None = None,
+    overwrite: bool = False,
 ) -> RenderReport:
     """Render and write `images/NNNNNN.png`, `labels.csv`, `labels.txt`, `sheet.png`, `manifest.json`.
 
     File names are indices, never labels: a label may hold `/`, `:` or characters a file system
     refuses. Everything is rendered before the first file is written, so a font error leaves
-    no half-written folder.
+    no half-written folder. `out_dir` must be new or empty unless `overwrite` (outfolder.py).
     """
     hw = parse_size(size)
-    glyphs, report = render_glyphs(texts, font, hw, invert, on_missing, on_progress)
     out = Path(out_dir)
+    with claim_output(out, "render", SET_ENTRIES, overwrite=overwrite):
+        glyphs, report = render_glyphs(texts, font, hw, invert, on_missing, on_progress)
+        _write_glyphs(out, glyphs, report, texts, hw, invert, on_missing)
+    return report
+
+
+def _write_glyphs(
+    out: Path,
+    glyphs: list[Glyph],
+    report: RenderReport,
+    texts: Sequence[str],
+    hw: tuple[int, int],
+    invert: bool,
+    on_missing: str,
+) -> None:
     images_dir = out / "images"
     images_dir.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -207,4 +226,3 @@ def write_glyph_set(
             "skipped_characters": report.skipped,
         },
     )
-    return report

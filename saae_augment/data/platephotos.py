@@ -17,13 +17,14 @@ from PIL import Image
 
 from saae_augment.data.augment import Augmenter
 from saae_augment.data.fonts import Font
-from saae_augment.data.glyphs import render_text
+from saae_augment.data.glyphs import SET_ENTRIES, render_text
 from saae_augment.data.labelfiles import write_label_files
 from saae_augment.data.lines import covering_font
 from saae_augment.data.plates import Layout, PlateTexts
 from saae_augment.data.sheet import contact_sheet
 from saae_augment.errors import UsageError
 from saae_augment.manifest import write_manifest
+from saae_augment.outfolder import claim_output
 from saae_augment.seeding import derive_seed
 
 PHOTO_AUGMENT = "plate-photo"
@@ -58,14 +59,33 @@ def make_plate_photos(
     seed: int = 0,
     font: str | Path | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    overwrite: bool = False,
 ) -> Path:
-    """Write n plate photos to `out` (images/, labels.csv, labels.txt, sheet.png, manifest.json)."""
+    """Write n plate photos to `out` (images/, labels.csv, labels.txt, sheet.png, manifest.json).
+
+    `out` must be new or empty unless `overwrite` (outfolder.py)."""
     if n < 1:
         raise UsageError("--n must be at least 1")
     texts = PlateTexts(preset)
     chosen = covering_font(texts.charset, font)
     augment = Augmenter(PHOTO_AUGMENT)
     out = Path(out)
+    with claim_output(out, "data make-plates", SET_ENTRIES, overwrite=overwrite):
+        _draw_all(out, n, texts, chosen, augment, preset, size, seed, on_progress)
+    return out
+
+
+def _draw_all(
+    out: Path,
+    n: int,
+    texts: PlateTexts,
+    chosen: Font,
+    augment: Augmenter,
+    preset: str,
+    size: tuple[int, int],
+    seed: int,
+    on_progress: Callable[[int, int], None] | None,
+) -> None:
     (out / "images").mkdir(parents=True, exist_ok=True)
     rows, sheet_images, sheet_labels = [], [], []
     for i in range(n):
@@ -95,4 +115,3 @@ def make_plate_photos(
         },
         seed,
     )
-    return out

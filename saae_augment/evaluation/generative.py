@@ -26,6 +26,7 @@ from saae_augment.data.sheet import contact_sheet
 from saae_augment.evaluation.metrics import nearest_neighbours, parzen
 from saae_augment.evaluation.recognizer import CharRecognizer
 from saae_augment.evaluation.regimes import Pool, batch_sampler
+from saae_augment.outfolder import claim_output
 from saae_augment.seeding import derive_seed
 from saae_augment.synthesis.generate import Synthesizer
 from saae_augment.synthesis.sampling import content_spec, plan
@@ -42,6 +43,18 @@ PAPER_PARZEN = [
     ("AAE", "340 ± 2"),
 ]
 MEMO_PAIRS = 24
+
+
+# What eval-gen writes into its folder (the ledger lists these; see outfolder.py).
+GEN_ENTRIES = [
+    "metrics.json",
+    "report.md",
+    "style-grid.png",
+    "samples.png",
+    "nearest.png",
+    "interpolation.png",
+    "compare-*.png",
+]
 
 
 def _images(spec: str | Path, size: tuple[int, int], mode: str) -> tuple[np.ndarray, list[str]]:
@@ -279,8 +292,11 @@ def evaluate_generator(
     cas_steps: int = 400,
     compare: str | Path | None = None,
     device: str = "auto",
+    overwrite: bool = False,
 ) -> dict[str, Any]:
-    """Write metrics.json, figures and report.md for `ckpt` (and `compare`, side by side)."""
+    """Write metrics.json, figures and report.md for `ckpt` (and `compare`, side by side).
+
+    `out` must be new or empty unless `overwrite` (outfolder.py)."""
     from saae_augment.errors import UsageError
 
     if n < 10:
@@ -289,7 +305,22 @@ def evaluate_generator(
         if run is not None:
             load_checkpoint(run)
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    with claim_output(out, "eval-gen", GEN_ENTRIES, overwrite=overwrite):
+        return _evaluate(ckpt, out, real, val, test, n, seed, cas_steps, compare, device)
+
+
+def _evaluate(
+    ckpt: str | Path,
+    out: Path,
+    real: Any,
+    val: Any,
+    test: Any,
+    n: int,
+    seed: int,
+    cas_steps: int,
+    compare: str | Path | None,
+    device: str,
+) -> dict[str, Any]:
     main, art = measure(ckpt, n, seed, cas_steps, real, val, test, device)
     figures = _figures(out, art)
     other = None

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from saae_augment import __version__
+from saae_augment._version import __version__
 from saae_augment.data.augment import Augmenter
 from saae_augment.data.datasets import random_split, stratified_split
 from saae_augment.data.load import list_labels, load_dataset
@@ -37,6 +37,7 @@ from saae_augment.evaluation.regimes import (
     training_set,
 )
 from saae_augment.evaluation.report import write_outputs
+from saae_augment.outfolder import claim_output
 
 LINE_SIZE = (32, 128)
 
@@ -46,6 +47,18 @@ class EvalResult:
     out: Path
     runs: list[dict[str, Any]]
     summary: list[dict[str, Any]]
+
+
+# What eval-ocr writes into its folder (the ledger lists these; see outfolder.py).
+EVAL_ENTRIES = [
+    "results.json",
+    "results.csv",
+    "accuracy.png",
+    "confusion.png",
+    "report.md",
+    "style-grid.png",
+    "synth-sheet.png",
+]
 
 
 def _pool(
@@ -120,11 +133,13 @@ def evaluate_ocr(
     augment: str = "classic",
     on_progress: Callable[[int, int, dict[str, Any]], None] | None = None,
     ckpt: str | Path | None = None,
+    overwrite: bool = False,
 ) -> EvalResult:
     """Train and test every regime; write results.json/.csv, accuracy.png, confusion.png, report.md.
 
     `ckpt` (the SAAE run that made the synthetic set) adds its last style-transfer grid to the
     report; a contact sheet of the first synthetic set is always added when there is one.
+    `out` must be new or empty unless `overwrite` (outfolder.py); it is claimed before any training.
     """
     if seeds < 1 or steps < 1 or batch_size < 2:
         raise UsageError("--seeds and --steps must be at least 1, --batch-size at least 2")
@@ -136,6 +151,43 @@ def evaluate_ocr(
         raise UsageError(f"unknown regime {', '.join(unknown)}; choose from {', '.join(REGIMES)}")
     if not synth and any(r in NEEDS_SYNTH for r in wanted):
         raise UsageError("regimes with synth need --synth DIR (a `saae-augment synth` output)")
+    with claim_output(out, "eval-ocr", EVAL_ENTRIES, overwrite=overwrite):
+        return _evaluate(
+            train,
+            test,
+            Path(out),
+            synth,
+            ratios,
+            seeds,
+            steps,
+            minutes,
+            size,
+            wanted,
+            batch_size,
+            val_fraction,
+            augment,
+            on_progress,
+            ckpt,
+        )
+
+
+def _evaluate(
+    train: str | Path,
+    test: str | Path,
+    out: Path,
+    synth: Sequence[str | Path],
+    ratios: Sequence[float],
+    seeds: int,
+    steps: int,
+    minutes: float | None,
+    size: tuple[int, int] | None,
+    wanted: list[str],
+    batch_size: int,
+    val_fraction: float,
+    augment: str,
+    on_progress: Callable[[int, int, dict[str, Any]], None] | None,
+    ckpt: str | Path | None,
+) -> EvalResult:
     t_start = time.perf_counter()
     lines = is_line_data(list_labels(train))
     if size is None:
@@ -232,8 +284,6 @@ def evaluate_ocr(
         "train_skipped": train_report.skipped,
         "version": __version__,
     }
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     extra = _report_images(out, synth, ckpt)
     settings["elapsed_s"] = round(time.perf_counter() - t_start, 1)
     write_outputs(out, settings, runs, summary, classes, test_data.labels, extra)

@@ -9,7 +9,6 @@ merges once every rank is done, so the folder ends as one process would have lef
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import hashlib
 import json
@@ -26,16 +25,19 @@ import torch
 from saae_augment.data.augment import Augmenter
 from saae_augment.distributed import World, joined, rank_device
 from saae_augment.errors import UsageError
-from saae_augment.evaluation.metrics import edit_distance
 from saae_augment.manifest import write_manifest
+from saae_augment.outfolder import Ledger, claim_output, is_control_file
 from saae_augment.synthesis.generate import Synthesizer
 from saae_augment.synthesis.lines import LineSynthesizer, LineTexts, line_texts
+from saae_augment.synthesis.merge import judged, merge_shards, shard_range
 from saae_augment.synthesis.sampling import ContentSpec, SamplePlan, content_spec, plan
 from saae_augment.synthesis.writers import LmdbWriter, PngWriter, SampleWriter, image_relpath, write_error
 from saae_augment.training.checkpoint import load_checkpoint, resolve_checkpoint_path
 from saae_augment.training.device import pick_device
 
 FORMATS = ("png", "lmdb")
+# What an unsharded synthesis writes into its folder (the ledger lists these; see outfolder.py).
+SYNTH_ENTRIES = ["images", "labels.csv", "labels.txt", "manifest.json", "data.mdb", "lock.mdb"]
 SELECT_TRIES = 8  # --select: draws per sample before the last one is kept as it is
 
 
@@ -71,32 +73,12 @@ def parse_shard(text: str | None) -> tuple[int, int] | None:
     return i, n
 
 
-def shard_range(n: int, shard: tuple[int, int] | None) -> tuple[int, int]:
-    if shard is None:
-        return 0, n
-    i, k = shard
-    return i * n // k, (i + 1) * n // k
-
-
 def shard_suffix(shard: tuple[int, int] | None) -> str:
     return "" if shard is None else f"-{shard[0]}-of-{shard[1]}"
 
 
 def _labels_digest(labels: Sequence[str] | None) -> str | None:
     return None if labels is None else hashlib.sha256("\n".join(labels).encode()).hexdigest()
-
-
-def _judged(labels_csv: Path) -> tuple[int, int, int, int]:
-    """(rows, rows whose judge reading equals the label, edit distance summed, label characters)
-    of a synthesis label file: content accuracy, and for lines the character error rate."""
-    total = correct = errors = chars = 0
-    with labels_csv.open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            total += 1
-            correct += row["judge"] == row["label"]
-            errors += edit_distance(row["judge"], row["label"])
-            chars += len(row["label"])
-    return total, correct, errors, chars
 
 
 def open_synthesizer(
@@ -111,8 +93,35 @@ def open_synthesizer(
 def _read_manifest(path: Path) -> dict[str, Any] | None:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
+    except (FileNotFoundError, json.JSONDecodeError, UnicodeDecodeError):
         return None
+
+
+def _other_shard(ledger: Ledger) -> bool:
+    """Shards of one synthesis may share a folder: another shard's files are not in our way."""
+    return ledger.command == "synth" and ledger.suffix != ""
+
+
+def _previous_synthesis(out: Path, manifest_name: str, resume: bool) -> dict[str, Any] | None:
+    """The manifest of the synthesis `--resume` continues; None for a fresh start (empty folder)."""
+    path = out / manifest_name
+    if not resume:
+        return None
+    if not path.exists():
+        listed = [p.name for p in out.iterdir() if not is_control_file(p.name)]
+        if listed:
+            raise UsageError(
+                f"--resume: {out} holds {', '.join(sorted(listed)[:5])} but no {manifest_name}: it is not a synthesis "
+                "to continue; use another --out"
+            )
+        return None
+    previous = _read_manifest(path)
+    if not isinstance(previous, dict) or previous.get("command") != "synth" or "settings" not in previous:
+        raise UsageError(
+            f"--resume: {path} is damaged or not a synthesis manifest, so what {out} holds cannot be trusted; "
+            "start again with --overwrite, or use another --out"
+        )
+    return previous
 
 
 def _redraw_misread(
@@ -171,6 +180,7 @@ def synthesize(
     select: bool = False,
     texts: Sequence[str] | None = None,
     pattern: str | None = None,
+    overwrite: bool = False,
 ) -> SynthResult:
     """Write samples [shard range of 0..n) of the run (`ckpt`, `seed`) to `out`.
 
@@ -179,7 +189,8 @@ def synthesize(
     or resumes. `precision`: fp32, bf16 (autocast; faster on CPUs with AVX512-BF16 and on GPUs),
     or auto (bf16 on CUDA, fp32 elsewhere). `select`: a sample the judge does not read as its
     label is drawn again (new style, font and warp; same label), up to SELECT_TRIES times.
-    `batch_size` None: `default_batch_size` of the device.
+    `batch_size` None: `default_batch_size` of the device. `out` must be empty or new, unless
+    `resume` (continue it) or `overwrite` (replace what saae-augment wrote there; see outfolder.py).
 
     Under `torchrun` (WORLD_SIZE > 1) each rank writes its shard into `out` and rank 0 merges them.
     """
@@ -198,7 +209,7 @@ def synthesize(
         world.barrier()
         if not world.is_main:
             return dataclasses.replace(mine, main=False)
-        manifest = merge_shards([out], out, of=world.size)
+        manifest = merge_shards([out], out, of=world.size, overwrite=True)  # our own shards, in place
     merged = json.loads(manifest.read_text(encoding="utf-8"))
     shards = [
         json.loads((Path(out) / f"manifest-{i}-of-{world.size}.json").read_text(encoding="utf-8"))
@@ -238,6 +249,7 @@ def _write(
     select: bool,
     texts: Sequence[str] | None,
     pattern: str | None,
+    overwrite: bool,
 ) -> SynthResult:
     """One process's part: all of it, or shard i/n."""
     if precision not in ("auto", "fp32", "bf16"):
@@ -287,183 +299,114 @@ def _write(
         "content_warp": synth.warp,
         "precision": "bf16" if precision == "bf16" or (precision == "auto" and dev.type == "cuda") else "fp32",
     }
-    previous = _read_manifest(out / manifest_name)
-    fonts_column = len(synth.content_fonts) > 1
-    fields = (
-        ["path", "label", "style", "seed", "judge"]
-        + (["style_b", "mix"] if style_mix else [])
-        + (["font"] if fonts_column else [])
-        + (["tries"] if select else [])
-    )
-    writer_cls: type[SampleWriter] = PngWriter if fmt == "png" else LmdbWriter
-    if previous is not None and not resume:
-        raise UsageError(
-            f"{out} already holds a synthesis ({manifest_name}); use --resume to continue it, or another --out"
-        )
-    if previous is not None and (previous.get("settings") != settings or previous.get("seed") != seed):
-        changed = sorted(k for k in settings if previous.get("settings", {}).get(k) != settings[k])
-        raise UsageError(
-            f"--resume: {out} was made with other settings ({', '.join(changed) or 'seed'}); "
-            "rerun with the same options, or use another --out"
-        )
-    lo, hi = shard_range(n, shard)
-    writer = writer_cls(out, suffix, fields, augment, workers or max(1, (os.cpu_count() or 2)))
-    started = time.strftime("%Y-%m-%dT%H:%M:%S")
-    where = {"checkpoint": str(synth.checkpoint_path)}
-
-    def record(extra: dict[str, Any]) -> Path:
-        """The manifest, or one line saying why it cannot be written (a full disk, say)."""
-        try:
-            return write_manifest(out, "synth", settings, seed, manifest_name, where | extra)
-        except OSError as exc:
-            raise write_error(out, writer.committed, exc) from None
-
-    try:
-        done = writer.start(resume=previous is not None)
-    except OSError as exc:
-        raise write_error(out, 0, exc) from None
-    record({"status": "running", "started": started})
-
-    t0 = time.perf_counter()
-    start = lo + done
-    try:
-        for b0 in range(start, hi, batch_size):
-            plans = [
-                plan(
-                    seed,
-                    i,
-                    spec if isinstance(spec, ContentSpec) else None,
-                    len(synth.pool.sources),
-                    style_mix,
-                    len(synth.content_fonts),
-                    label=spec.text(seed, i) if isinstance(spec, LineTexts) else None,
-                )
-                for i in range(b0, min(hi, b0 + batch_size))
-            ]
-            images, reads = synth.generate(plans)
-            tries = [1] * len(plans)
-            if select:
-                _redraw_misread(synth, plans, images, reads, tries, seed, spec, style_mix)
-            rows, items = [], []
-            for p, img, read, n_tries in zip(plans, images, reads, tries, strict=True):
-                path = image_relpath(p.index) if fmt == "png" else f"image-{p.index + 1:09d}"
-                row = {
-                    "path": path,
-                    "label": p.label,
-                    "style": synth.pool.sources[p.style],
-                    "seed": p.seed,
-                    "judge": read,
-                }
-                if style_mix:
-                    row |= {"style_b": synth.pool.sources[p.style_b], "mix": f"{p.mix:.4f}"}
-                if fonts_column:
-                    row["font"] = synth.content_fonts[p.font]
-                if select:
-                    row["tries"] = n_tries
-                rows.append(row)
-                items.append((p.index, img, p.aug_seed))
-            writer.submit(items, rows)
-            if on_progress:
-                on_progress(min(hi, b0 + batch_size) - lo, hi - lo)
-    finally:
-        writer.close()
-    elapsed = time.perf_counter() - t0
-    total, correct, char_errors, chars = _judged(writer.csv_path)
-    accuracy = correct / total if total else float("nan")
-    line_figures = {"content_cer": round(char_errors / max(1, chars), 4)} if synth.lines else {}
-    made = (hi - lo) - done
-    path = record(
-        {
-            "status": "complete",
-            "started": started,
-            "samples": total,
-            "generated_this_call": made,
-            "resumed_from": done if done else None,
-            "elapsed_s": round(elapsed, 2),
-            "images_per_s": round(made / elapsed, 1) if elapsed > 0 else None,
-            "content_accuracy": round(accuracy, 4),
-            **line_figures,
-            "content_accuracy_means": "share of rows whose judge reading (the run's classifier, trained on "
-            "real images only) equals the label, read on the generator's output before post-augmentation",
-        },
-    )
-    return SynthResult(out, total, made, accuracy, elapsed, path, line_figures.get("content_cer"))
-
-
-def merge_shards(shard_dirs: Sequence[str | Path], out: str | Path, of: int | None = None) -> Path:
-    """Join the shards of one synthesis into `out` (labels.csv, labels.txt, manifest.json).
-
-    Every shard i/n must be present exactly once and complete, with the same settings; images
-    from shard folders other than `out` are linked (or copied) into `out/images/`. Folders holding
-    shards of different splits (say 2 and 3 shards) are refused unless `of` picks the split.
-    """
-    import shutil
-
-    out = Path(out)
-    found: dict[int, tuple[Path, dict[str, Any]]] = {}
-    pattern = f"manifest-*-of-{of}.json" if of is not None else "manifest-*-of-*.json"
-    splits = {int(m.stem.rsplit("-", 1)[1]) for d in map(Path, shard_dirs) for m in Path(d).glob(pattern)}
-    if len(splits) > 1:
-        raise UsageError(
-            f"{', '.join(map(str, shard_dirs))} hold shards of {len(splits)} different splits "
-            f"({', '.join(f'{k} shards' for k in sorted(splits))}); merge the folders of one split"
-        )
-    for d in map(Path, shard_dirs):
-        for m in sorted(d.glob(pattern)):
-            data = _read_manifest(m)
-            if data is None or data.get("status") != "complete":
-                raise UsageError(f"{m} is not a complete shard; finish it with --resume first")
-            i, n = data["settings"]["shard"]
-            if i in found and found[i][0] != d:
-                raise UsageError(f"shard {i}/{n} appears in both {found[i][0]} and {d}")
-            found[i] = (d, data)
-    if not found:
-        raise UsageError("no shard manifests (manifest-<i>-of-<n>.json) in " + ", ".join(map(str, shard_dirs)))
-    ref = next(iter(found.values()))[1]
-    n_shards = ref["settings"]["shard"][1]
-    missing = sorted(set(range(n_shards)) - set(found))
-    if missing:
-        raise UsageError(f"shards {', '.join(f'{i}/{n_shards}' for i in missing)} are missing")
-    strip = lambda s: {k: v for k, v in s.items() if k != "shard"}  # noqa: E731
-    for i, (d, data) in found.items():
-        if strip(data["settings"]) != strip(ref["settings"]) or data["seed"] != ref["seed"]:
-            raise UsageError(f"shard {i} in {d} was made with other settings than shard 0; they cannot be merged")
-    out.mkdir(parents=True, exist_ok=True)
-    csv_parts, txt_parts, total, correct, char_errors, chars = [], [], 0, 0, 0, 0
-    for i in range(n_shards):
-        d, _ = found[i]
-        suffix = f"-{i}-of-{n_shards}"
-        lines = (d / f"labels{suffix}.csv").read_text(encoding="utf-8").splitlines(keepends=True)
-        if i == 0:
-            csv_parts.append(lines[0])
-        csv_parts.extend(lines[1:])
-        txt_parts.append((d / f"labels{suffix}.txt").read_text(encoding="utf-8"))
-        n_rows, n_right, n_errors, n_chars = _judged(d / f"labels{suffix}.csv")
-        total, correct = total + n_rows, correct + n_right
-        char_errors, chars = char_errors + n_errors, chars + n_chars
-        if d.resolve() != out.resolve():
-            with (d / f"labels{suffix}.csv").open(encoding="utf-8", newline="") as fh:
-                for row in csv.DictReader(fh):
-                    src, dst = d / row["path"], out / row["path"]
-                    dst.parent.mkdir(parents=True, exist_ok=True)
-                    if not dst.exists():
-                        try:
-                            os.link(src, dst)
-                        except OSError:
-                            shutil.copyfile(src, dst)
-    (out / "labels.csv").write_text("".join(csv_parts), encoding="utf-8")
-    (out / "labels.txt").write_text("".join(txt_parts), encoding="utf-8")
-    settings = dict(ref["settings"], shard=None)
-    return write_manifest(
+    shard_entries = [f"labels{suffix}.csv", f"labels{suffix}.txt", f"manifest{suffix}.json", "images"]
+    with claim_output(
         out,
         "synth",
-        settings,
-        ref["seed"],
-        extra={
-            "status": "complete",
-            "samples": total,
-            "merged_from": [str(found[i][0] / f"manifest-{i}-of-{n_shards}.json") for i in range(n_shards)],
-            "content_accuracy": round(correct / total, 4) if total else None,
-            **({"content_cer": round(char_errors / max(1, chars), 4)} if ref.get("content_cer") is not None else {}),
-        },
-    )
+        shard_entries if shard else SYNTH_ENTRIES,
+        resume=resume,
+        overwrite=overwrite,
+        suffix=suffix,
+        siblings=_other_shard if shard else None,
+        shared=("images",) if shard else (),
+        resume_hint=", --resume to continue it",
+        adopt_later=True,
+    ) as folder:
+        fonts_column = len(synth.content_fonts) > 1
+        fields = (
+            ["path", "label", "style", "seed", "judge"]
+            + (["style_b", "mix"] if style_mix else [])
+            + (["font"] if fonts_column else [])
+            + (["tries"] if select else [])
+        )
+        writer_cls: type[SampleWriter] = PngWriter if fmt == "png" else LmdbWriter
+        previous = _previous_synthesis(out, manifest_name, resume)
+        folder.write_ledger()  # the folder is ours: new, or the synthesis we continue
+        if previous is not None and (previous.get("settings") != settings or previous.get("seed") != seed):
+            changed = sorted(k for k in settings if previous.get("settings", {}).get(k) != settings[k])
+            raise UsageError(
+                f"--resume: {out} was made with other settings ({', '.join(changed) or 'seed'}); "
+                "rerun with the same options, or use another --out"
+            )
+        lo, hi = shard_range(n, shard)
+        writer = writer_cls(out, suffix, fields, augment, workers or max(1, (os.cpu_count() or 2)))
+        started = time.strftime("%Y-%m-%dT%H:%M:%S")
+        where = {"checkpoint": str(synth.checkpoint_path)}
+
+        def record(extra: dict[str, Any]) -> Path:
+            """The manifest, or one line saying why it cannot be written (a full disk, say)."""
+            try:
+                return write_manifest(out, "synth", settings, seed, manifest_name, where | extra)
+            except OSError as exc:
+                raise write_error(out, writer.committed, exc) from None
+
+        try:
+            done = writer.start(resume=previous is not None)
+        except OSError as exc:
+            raise write_error(out, 0, exc) from None
+        record({"status": "running", "started": started})
+
+        t0 = time.perf_counter()
+        start = lo + done
+        try:
+            for b0 in range(start, hi, batch_size):
+                plans = [
+                    plan(
+                        seed,
+                        i,
+                        spec if isinstance(spec, ContentSpec) else None,
+                        len(synth.pool.sources),
+                        style_mix,
+                        len(synth.content_fonts),
+                        label=spec.text(seed, i) if isinstance(spec, LineTexts) else None,
+                    )
+                    for i in range(b0, min(hi, b0 + batch_size))
+                ]
+                images, reads = synth.generate(plans)
+                tries = [1] * len(plans)
+                if select:
+                    _redraw_misread(synth, plans, images, reads, tries, seed, spec, style_mix)
+                rows, items = [], []
+                for p, img, read, n_tries in zip(plans, images, reads, tries, strict=True):
+                    path = image_relpath(p.index) if fmt == "png" else f"image-{p.index + 1:09d}"
+                    row = {
+                        "path": path,
+                        "label": p.label,
+                        "style": synth.pool.sources[p.style],
+                        "seed": p.seed,
+                        "judge": read,
+                    }
+                    if style_mix:
+                        row |= {"style_b": synth.pool.sources[p.style_b], "mix": f"{p.mix:.4f}"}
+                    if fonts_column:
+                        row["font"] = synth.content_fonts[p.font]
+                    if select:
+                        row["tries"] = n_tries
+                    rows.append(row)
+                    items.append((p.index, img, p.aug_seed))
+                writer.submit(items, rows)
+                if on_progress:
+                    on_progress(min(hi, b0 + batch_size) - lo, hi - lo)
+        finally:
+            writer.close()
+        elapsed = time.perf_counter() - t0
+        total, correct, char_errors, chars = judged(writer.csv_path)
+        accuracy = correct / total if total else float("nan")
+        line_figures = {"content_cer": round(char_errors / max(1, chars), 4)} if synth.lines else {}
+        made = (hi - lo) - done
+        path = record(
+            {
+                "status": "complete",
+                "started": started,
+                "samples": total,
+                "generated_this_call": made,
+                "resumed_from": done if done else None,
+                "elapsed_s": round(elapsed, 2),
+                "images_per_s": round(made / elapsed, 1) if elapsed > 0 else None,
+                "content_accuracy": round(accuracy, 4),
+                **line_figures,
+                "content_accuracy_means": "share of rows whose judge reading (the run's classifier, trained on "
+                "real images only) equals the label, read on the generator's output before post-augmentation",
+            },
+        )
+        return SynthResult(out, total, made, accuracy, elapsed, path, line_figures.get("content_cer"))

@@ -15,6 +15,7 @@ from typing import Any
 
 import torch
 
+from saae_augment.atomicio import temporary_name
 from saae_augment.errors import SaaeError
 
 FORMAT_VERSION = 1
@@ -28,11 +29,15 @@ class CheckpointError(SaaeError):
 def save_checkpoint(path: Path, payload: dict[str, Any]) -> None:
     """Atomic: a crash while saving leaves the previous checkpoint intact."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(payload, tmp)
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    tmp = temporary_name(path)
+    try:
+        torch.save(payload, tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def resolve_checkpoint_path(ckpt: str | Path) -> Path:

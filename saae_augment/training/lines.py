@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from saae_augment import __version__
+from saae_augment._version import __version__
 from saae_augment.config import Recipe, recipe_to_dict
 from saae_augment.data.charsets import CHARSETS
 from saae_augment.data.datasets import random_split, to_tensor

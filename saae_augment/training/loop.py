@@ -7,16 +7,17 @@ same weights (on the same device and thread count) as one that never stopped.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from saae_augment import __version__
+from saae_augment._version import __version__
 from saae_augment.config import Recipe, apply_overrides, load_recipe, recipe_from_dict, recipe_to_dict
 from saae_augment.data.charsets import CHARSETS
 from saae_augment.data.datasets import LabeledTensors, glyph_banks, stratified_split, tensors_for
@@ -24,9 +25,10 @@ from saae_augment.data.fonts import resolve_font
 from saae_augment.data.load import load_dataset
 from saae_augment.data.warp import affine_warp, jitter_params
 from saae_augment.distributed import World, joined, rank_device
-from saae_augment.errors import DatasetError, UsageError
+from saae_augment.errors import DatasetError, SaaeError, UsageError
 from saae_augment.model.classifier import CharClassifier
 from saae_augment.model.saae import build_model
+from saae_augment.outfolder import claim_output
 from saae_augment.seeding import derive_seed, torch_generator
 from saae_augment.training.checkpoint import (
     FORMAT_VERSION,
@@ -40,7 +42,7 @@ from saae_augment.training.ema import ema_update
 from saae_augment.training.grids import style_transfer_grid
 from saae_augment.training.judge import accuracy, train_classifier
 from saae_augment.training.monitors import content_metrics
-from saae_augment.training.rundir import RunDir
+from saae_augment.training.rundir import RUN_ENTRIES, RunDir
 from saae_augment.training.runner import Event, Session, TrainingError, TrainResult, run_steps
 from saae_augment.training.steps import Batch, adversarial_steps, reconstruction_step
 
@@ -171,6 +173,16 @@ def open_run(
         recipe_obj = _resolve_recipe(recipe, overrides)
         run = RunDir(Path(out) if out else world.broadcast(RunDir.default_path(recipe_obj.name)))
         return OpenedRun(recipe_obj, str(data) if data is not None else "digits", run, None)
+    resume_dir = Path(resume)
+    if (
+        resume_dir.is_dir()
+        and not (resume_dir / "checkpoints" / "last.pt").exists()
+        and (resume_dir / "config.yaml").exists()
+    ):
+        raise UsageError(
+            f"--resume: {resume_dir} stopped before its first checkpoint, so there is nothing to continue; "
+            f"start it again with --out {resume_dir} --overwrite"
+        )
     payload = load_checkpoint(resume)
     for o in overrides:
         if not o.startswith(("train.max_steps=", "train.minutes=", "train.threads=")):
@@ -193,11 +205,13 @@ def train(
     on_event: Event | None = None,
     should_stop: Callable[[], bool] | None = None,
     handle_signals: bool = True,
+    overwrite: bool = False,
 ) -> TrainResult:
     """Train an SAAE on a labeled data set (`data`, default the embedded digits).
 
     `overrides` are dotted recipe keys (`train.max_steps=200`). With `resume=RUN`, the run's
     checkpoint supplies recipe, data and state; overrides may then only change `train.*` budgets.
+    `out` must be new or empty unless `overwrite` (which replaces what saae-augment wrote there).
     A recipe with `data.task: lines` trains the line SAAE (plates, words; see training/lines.py).
 
     Under `torchrun` (WORLD_SIZE > 1) the ranks train one run with DDP (see distributed.py):
@@ -208,13 +222,42 @@ def train(
     emit = (on_event or (lambda kind, payload: None)) if world.is_main else (lambda kind, payload: None)
     with joined(world, dev):
         opened = open_run(data, recipe, list(overrides or []), out, resume, world)
-        if opened.recipe.data.task == "lines":
-            from saae_augment.training.lines import line_session
+        with claim_run(opened, world, overwrite):
+            if opened.recipe.data.task == "lines":
+                from saae_augment.training.lines import line_session
 
-            session = line_session(opened, dev, emit, world)
-        else:
-            session = _char_session(opened, dev, emit, world)
-        return run_steps(session, emit, should_stop, handle_signals)
+                session = line_session(opened, dev, emit, world)
+            else:
+                session = _char_session(opened, dev, emit, world)
+            return run_steps(session, emit, should_stop, handle_signals)
+
+
+@contextlib.contextmanager
+def claim_run(opened: OpenedRun, world: World, overwrite: bool) -> Iterator[None]:
+    """Rank 0 claims the run folder for the whole run (outfolder.py); every rank learns whether
+    it could, so that no rank waits for a partner that has already given up."""
+    resuming = opened.payload is not None
+    with contextlib.ExitStack() as stack:
+        error: SaaeError | None = None
+        if world.is_main:
+            try:
+                stack.enter_context(
+                    claim_output(
+                        opened.run.path,
+                        "train",
+                        RUN_ENTRIES,
+                        resume=resuming,
+                        overwrite=overwrite and not resuming,
+                        flag="--resume" if resuming else "--out",
+                        resume_hint=f", --resume {opened.run.path} to continue it",
+                    )
+                )
+            except SaaeError as exc:
+                error = exc
+        (failed,) = world.any(error is not None)
+        if failed:
+            raise error or UsageError(f"process 0 could not claim {opened.run.path}; see its message")
+        yield
 
 
 def _char_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World) -> Session:

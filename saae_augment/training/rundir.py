@@ -16,6 +16,9 @@ from saae_augment.atomicio import write_text_atomic
 from saae_augment.config import Recipe, recipe_to_dict
 from saae_augment.errors import UsageError
 
+# What a run writes into its folder (the ledger lists these; see outfolder.py).
+RUN_ENTRIES = ["config.yaml", "metrics.jsonl", "grids", "checkpoints", "summary.json"]
+
 
 class RunDir:
     def __init__(self, path: Path):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from saae_augment import __version__
+from saae_augment._version import __version__
 from saae_augment.config import Recipe
 from saae_augment.distributed import World
 from saae_augment.errors import SaaeError

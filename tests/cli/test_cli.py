@@ -274,7 +274,7 @@ def test_synth_errors_for_missing_checkpoint_and_existing_output(smoke_run, tmp_
     ok = run("synth", "--ckpt", str(smoke_run), "--n", "5", "--out", str(tmp_path / "S"))
     assert ok.exit_code == 0
     again = run("synth", "--ckpt", str(smoke_run), "--n", "5", "--out", str(tmp_path / "S"))
-    assert_one_line_error(again, "already holds a synthesis")
+    assert_one_line_error(again, "already holds output of saae-augment synth", "--overwrite")
 
 
 def test_eval_ocr_done_when_command(smoke_run, glyph_folder, tmp_path):

@@ -89,7 +89,7 @@ def test_resume_of_a_complete_run_writes_nothing_new(smoke_run, tmp_path):
 
 def test_an_existing_synthesis_is_not_overwritten_and_resume_checks_settings(smoke_run, tmp_path):
     out = synthesize(smoke_run, 20, tmp_path / "S", seed=1).out
-    with pytest.raises(SaaeError, match="already holds a synthesis"):
+    with pytest.raises(SaaeError, match="already holds output of saae-augment synth"):
         synthesize(smoke_run, 20, out, seed=1)
     with pytest.raises(SaaeError, match="other settings"):
         synthesize(smoke_run, 20, out, seed=2, resume=True)

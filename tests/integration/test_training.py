@@ -36,7 +36,7 @@ def test_smoke_run_on_a_labels_csv_folder_writes_the_run_folder(glyph_folder, tm
 def test_a_second_run_into_the_same_folder_is_refused(glyph_folder, tmp_path):
     run = tmp_path / "R"
     train(glyph_folder, "smoke", ["train.max_steps=2"], out=run)
-    with pytest.raises(SaaeError, match="already holds a training run"):
+    with pytest.raises(SaaeError, match="already holds output of saae-augment train"):
         train(glyph_folder, "smoke", ["train.max_steps=2"], out=run)
 
 
