@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import reprlib
 import types
 import typing
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from typing import Any, Literal, Union
 import yaml
 
 from saae_augment.errors import SaaeError
-from saae_augment.yamlfiles import builtin_names, load_named_yaml
+from saae_augment.yamlfiles import builtin_folder, builtin_names, load_named_yaml, safe_load_bounded
 
 
 class RecipeError(SaaeError):
@@ -135,10 +136,20 @@ class Recipe:
     train: TrainConfig = field(default_factory=TrainConfig)
 
 
-RECIPE_DIR = Path(__file__).parent / "recipes"
+RECIPE_DIR = builtin_folder("recipes")
 
 
 # --- validation ---------------------------------------------------------------------------
+
+SHOWN_CHARS = 80
+
+
+def short_repr(value: Any) -> str:
+    """A value as an error message shows it: at most ~80 characters, whatever the user gave."""
+    r = reprlib.Repr()  # attributes, not keywords: Python 3.10 and 3.11 take none
+    r.maxstring, r.maxother, r.maxlist, r.maxdict, r.maxlevel = SHOWN_CHARS, SHOWN_CHARS, 6, 6, 3
+    text = r.repr(value)
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 1] + "…"
 
 
 def _type_name(tp: Any) -> str:
@@ -184,7 +195,7 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             if math.isfinite(value):  # .inf / .nan would only fail later, as a NaN loss
                 return float(value)
-            raise RecipeError(f"recipe key {key} must be a finite number, not {value!r}")
+            raise RecipeError(f"recipe key {key} must be a finite number, not {short_repr(value)}")
         if isinstance(value, str):  # YAML 1.1 reads 1e-4 (no dot) as a string; users mean the number
             try:
                 number = float(value)
@@ -198,7 +209,7 @@ def _coerce(value: Any, tp: Any, key: str) -> Any:
     elif dataclasses.is_dataclass(tp):
         if isinstance(value, dict):
             return _build(tp, value, key + ".")
-    raise RecipeError(f"recipe key {key} must be {_type_name(tp)}, not {value!r}")
+    raise RecipeError(f"recipe key {key} must be {_type_name(tp)}, not {short_repr(value)}")
 
 
 def _build(cls: type, values: dict[str, Any], prefix: str = "") -> Any:
@@ -207,9 +218,10 @@ def _build(cls: type, values: dict[str, Any], prefix: str = "") -> Any:
     kwargs = {}
     for key, value in values.items():
         if key not in names:
-            close = difflib.get_close_matches(str(key), names, n=1)
+            shown = str(key)[:SHOWN_CHARS]
+            close = difflib.get_close_matches(shown, names, n=1)
             hint = f" (did you mean {prefix}{close[0]}?)" if close else f"; known keys: {', '.join(names)}"
-            raise RecipeError(f"unknown recipe key {prefix}{key}{hint}")
+            raise RecipeError(f"unknown recipe key {prefix}{shown}{hint}")
         kwargs[key] = _coerce(value, hints[key], prefix + key)
     return cls(**kwargs)
 
@@ -227,6 +239,16 @@ def _check_ranges(r: Recipe) -> None:
         (all(4 <= s <= 1024 for s in r.data.size), "data.size must be between 4 and 1024"),
         (0.0 < r.data.val_fraction < 1.0, "data.val_fraction must be between 0 and 1"),
         (r.model.width >= 1 and r.model.style_dim >= 1 and r.model.style_grid >= 1, "model sizes must be positive"),
+        (r.model.width <= 1024, "model.channels must be at most 1024"),
+        (r.model.style_dim <= 4096, "model.style_dim must be at most 4096"),
+        (r.model.style_grid <= 64, "model.style_grid must be at most 64"),
+        (1 <= r.model.disc_channels <= 1024, "model.disc_channels must be between 1 and 1024"),
+        (1 <= r.model.disc_hidden <= 8192, "model.disc_hidden must be between 1 and 8192"),
+        (r.train.batch_size <= 65536, "train.batch_size must be at most 65536"),
+        (r.train.eval_samples <= 1_000_000, "train.eval_samples must be at most 1,000,000"),
+        (0 <= r.train.judge_epochs <= 1000, "train.judge_epochs must be between 0 and 1000"),
+        (r.train.keep_every >= 0, "train.keep_every must be 0 or more"),
+        (r.train.threads is None or 1 <= r.train.threads <= 1024, "train.threads must be between 1 and 1024"),
         (1 <= r.glyph.fonts <= 64, "glyph.fonts must be between 1 and 64"),
         (0.0 <= r.glyph.warp <= 2.0, "glyph.warp must be between 0 and 2"),
         (0.0 <= r.train.d_augment <= 2.0, "train.d_augment must be between 0 and 2"),
@@ -264,9 +286,9 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     """`model.channels=64` → (["model", "channels"], 64); the value is read as YAML."""
     key, sep, raw = text.partition("=")
     if not sep or not key.strip():
-        raise RecipeError(f"override {text!r} is not KEY=VALUE (e.g. train.max_steps=200)")
+        raise RecipeError(f"override {short_repr(text)} is not KEY=VALUE (e.g. train.max_steps=200)")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
+        value = safe_load_bounded(raw) if raw.strip() else ""
     except yaml.YAMLError:
         value = raw
     return key.strip().split("."), value
@@ -280,7 +302,7 @@ def apply_overrides(values: dict[str, Any], overrides: list[str]) -> dict[str, A
         for part in path[:-1]:
             node = node.setdefault(part, {})
             if not isinstance(node, dict):
-                raise RecipeError(f"override {text!r}: {part} is not a section")
+                raise RecipeError(f"override {short_repr(text)}: {short_repr(part)} is not a section")
         node[path[-1]] = value
     return out
 

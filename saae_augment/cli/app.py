@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from saae_augment._version import __version__
@@ -11,6 +13,7 @@ from saae_augment.cli import evalocr as evalocr_cmd
 from saae_augment.cli import render as render_cmd
 from saae_augment.cli import synth as synth_cmd
 from saae_augment.cli import train as train_cmd
+from saae_augment.cli.output import detach_stdout, err, stdout_failed, utf8_streams
 
 app = typer.Typer(
     name="saae-augment",
@@ -45,4 +48,23 @@ def _root(
 
 
 def main() -> None:
-    app()
+    """The console script: UTF-8 output whatever the locale; a reader that goes away (`| head`)
+    ends the command quietly; a full stdout (`> /dev/full`) is one line, not a traceback."""
+    utf8_streams()
+    code: int | str | None = 0
+    try:
+        try:
+            app()
+        except SystemExit as exc:
+            code = exc.code
+        sys.stdout.flush()
+    except BrokenPipeError:
+        detach_stdout()
+        code = 141  # what a shell reports for SIGPIPE
+    except OSError as exc:
+        if not stdout_failed(exc):
+            raise
+        detach_stdout()
+        err.print(f"error: cannot write to standard output ({exc.strerror or exc})")
+        code = 1
+    sys.exit(code)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from saae_augment.cli.output import err, out, progress_bar, user_errors
@@ -47,8 +48,8 @@ def summary(data: LabeledImages) -> dict:
 
 def _print(s: dict) -> None:
     out.print(
-        f"[bold]{s['source']}[/] (format: {s['format']}): {s['images']:,} image(s) in {s['classes']:,} class(es)"
-        f"; {s['listed']:,} listed, {s['skipped']:,} skipped",
+        f"[bold]{escape(s['source'])}[/] (format: {s['format']}): {s['images']:,} image(s) in "
+        f"{s['classes']:,} class(es); {s['listed']:,} listed, {s['skipped']:,} skipped",
         markup=True,
     )
     table = Table("class", "images", title="images per class", title_justify="left")
@@ -109,7 +110,9 @@ def inspect(
     else:
         _print(s)
     if strict and s["problems"]:
-        err.print(f"[bold red]error:[/] {len(s['problems'])} problem(s) in {s['source']} (--strict)", markup=True)
+        err.print(
+            f"[bold red]error:[/] {len(s['problems'])} problem(s) in {escape(s['source'])} (--strict)", markup=True
+        )
         raise typer.Exit(1)
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from saae_augment.cli.output import err, out, progress_bar, user_errors
 from saae_augment.data.charsets import CHARSETS, resolve_charset
@@ -60,7 +61,7 @@ def render(
     with progress_bar("rendering") as on_progress:
         report = write_glyph_set(out_dir, texts, font, hw, invert, on_missing, on_progress, overwrite=overwrite)
     for font_name, missing in report.skipped.items():
-        err.print(f"[yellow]skipped:[/] {font_name} lacks {missing!r}", markup=True)
+        err.print(f"[yellow]skipped:[/] {escape(font_name)} lacks {escape(repr(missing))}", markup=True)
     if report.skipped_texts:
         err.print(f"[yellow]skipped {report.skipped_texts} text/font pair(s) with missing glyphs[/]", markup=True)
     out.print(

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.progress import TextColumn
 
-from saae_augment.cli.output import make_progress, out, user_errors
+from saae_augment.cli.output import PlainProgress, err, make_progress, out, user_errors
 from saae_augment.data.textfiles import read_texts_file
 from saae_augment.errors import UsageError
 
@@ -74,12 +74,16 @@ def synth(
     only = [c.strip() for c in classes.split(",") if c.strip()] if classes else None
     if classes is not None and not only:
         raise UsageError("--classes is empty: give classes separated by commas, e.g. --classes 3,5,8")
-    progress = make_progress(TextColumn("{task.fields[rate]}"), quiet=not World.from_env().is_main)
+    main_rank = World.from_env().is_main
+    progress = make_progress(TextColumn("{task.fields[rate]}"), quiet=not main_rank)
     task = progress.add_task("synthesizing", total=None, rate="")
+    plain = PlainProgress("synthesizing", "samples") if main_rank and not err.is_terminal else None
 
     def on_progress(done: int, total: int) -> None:
         elapsed = progress.tasks[0].elapsed or 0.0
         progress.update(task, completed=done, total=total, rate=f"{done / elapsed:,.0f} img/s" if elapsed else "")
+        if plain is not None:
+            plain(done, total)
 
     with progress:
         result = synthesize(
@@ -106,6 +110,13 @@ def synth(
             pattern=pattern,
             overwrite=overwrite,
         )
+    if result.status == "interrupted":
+        if result.main:
+            err.print(
+                f"interrupted: {result.written:,} samples are complete and listed in {result.out}/; "
+                "continue with the same command and --resume"
+            )
+        raise typer.Exit(130)
     if not result.main:  # under torchrun, rank 0 reports the merged set
         return
     rate = result.generated_now / result.elapsed_s if result.elapsed_s else 0.0

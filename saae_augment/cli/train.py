@@ -48,7 +48,10 @@ def _fmt_losses(record: dict[str, Any]) -> str:
 def train(
     data: Annotated[str | None, typer.Option(help="Data set SPEC (default: the embedded digits).")] = None,
     recipe: Annotated[str, typer.Option(help=f"Recipe name ({', '.join(recipe_names())}) or YAML file.")] = "digits",
-    set_: Annotated[list[str] | None, typer.Option("--set", help="Recipe override KEY=VALUE (repeatable).")] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Recipe override KEY=VALUE; repeatable, or several after one --set."),
+    ] = None,
     max_steps: Annotated[int | None, typer.Option(min=1, help="Training steps (train.max_steps).")] = None,
     minutes: Annotated[float | None, typer.Option(min=0.01, help="Wall-clock budget in minutes.")] = None,
     batch_size: Annotated[int | None, typer.Option(min=2, help="Batch size.")] = None,
@@ -66,13 +69,22 @@ def train(
     overwrite: Annotated[
         bool, typer.Option(help="Replace the run saae-augment wrote in --out before (never other files).")
     ] = False,
+    data_changed_ok: Annotated[
+        bool, typer.Option(help="With --resume: continue although the run's data set changed since.")
+    ] = False,
+    more_sets: Annotated[
+        list[str] | None,
+        typer.Argument(hidden=True, metavar="[KEY=VALUE]...", help="More KEY=VALUE overrides after --set."),
+    ] = None,
 ) -> None:
     """Train the SAAE (content encoder + style encoder + decoder, against a (k+1)-class discriminator;
     for lines, a CTC recognition head plus a real/fake discriminator)."""
     from saae_augment.distributed import World
     from saae_augment.training.loop import train as run_training
 
-    overrides = _overrides(set_, max_steps, minutes, batch_size, seed, threads, disc, arch)
+    overrides = _overrides(
+        [*(set_ or []), *(more_sets or [])], max_steps, minutes, batch_size, seed, threads, disc, arch
+    )
     quiet = not World.from_env().is_main  # under torchrun, rank 0 reports for every rank
     progress = make_progress(TimeElapsedColumn(), TextColumn("{task.fields[losses]}"), quiet=quiet)
     task = None
@@ -106,7 +118,17 @@ def train(
             err.print(f"step {p['step']}: content accuracy {p['content_acc']:.1%}{cer}, copy rate {p['copy_rate']:.1%}")
 
     with progress:
-        result = run_training(data, recipe, overrides, out_dir, resume, device, on_event=on_event, overwrite=overwrite)
+        result = run_training(
+            data,
+            recipe,
+            overrides,
+            out_dir,
+            resume,
+            device,
+            on_event=on_event,
+            overwrite=overwrite,
+            accept_changed_data=data_changed_ok,
+        )
     if not result.main:
         return
     s = result.summary

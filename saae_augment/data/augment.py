@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 
 from saae_augment.errors import SaaeError
-from saae_augment.yamlfiles import builtin_names, load_named_yaml
+from saae_augment.yamlfiles import builtin_folder, builtin_names, load_named_yaml
 
-AUGMENT_DIR = Path(__file__).resolve().parent.parent / "recipes" / "augment"
+AUGMENT_DIR = builtin_folder("recipes", "augment")
 
 
 class AugmentError(SaaeError):

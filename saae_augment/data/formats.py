@@ -277,7 +277,13 @@ def read_lmdb(path: Path, report: LoadReport) -> list[RawSample]:
         try:
             n = int(raw_n.decode())
         except ValueError:
-            raise DatasetError(f"LMDB {folder}: `num-samples` is {raw_n!r}, not a number") from None
+            raise DatasetError(f"LMDB {folder}: `num-samples` is {raw_n[:40]!r}, not a number") from None
+        entries = txn.stat()["entries"]  # a sample takes two (image, label): more samples than entries cannot be
+        if not 0 <= n <= entries:
+            raise DatasetError(
+                f"LMDB {folder} declares num-samples = {n:,} but holds only {entries:,} entries; "
+                "it is damaged or not written by an OCR tool: rebuild it"
+            )
         for i in range(1, n + 1):
             report.listed += 1
             key = f"image-{i:09d}"
@@ -414,6 +420,27 @@ def detect_format(path: Path, labels_required: bool = True) -> str:
             "(path<TAB>label), or put each class in its own sub-folder"
         )
     raise DatasetError(f"{path} holds no data set this tool can read ({FORMAT_HELP})")
+
+
+def absolute_spec(spec: str | Path) -> str:
+    """The spec with an absolute path, as a checkpoint records it: a relative one would resolve
+    against whatever folder a later command runs in, and silently read other data there."""
+    text = str(spec)
+    if text == "digits":
+        return text
+    fmt, sep, rest = text.partition(":")
+    if sep and fmt in READERS:
+        return fmt if fmt == "digits" else f"{fmt}:{Path(rest).expanduser().resolve()}"
+    return str(Path(text).expanduser().resolve())
+
+
+def is_relative_spec(spec: str) -> bool:
+    """True for a path spec that is not absolute (older checkpoints recorded the user's words)."""
+    if spec == "digits":
+        return False
+    fmt, sep, rest = spec.partition(":")
+    path = rest if sep and fmt in READERS else spec
+    return fmt != "digits" and not Path(path).expanduser().is_absolute()
 
 
 def parse_spec(spec: str | Path, labels_required: bool = True) -> tuple[str, Path]:

@@ -7,6 +7,7 @@ same way for every format. A bad sample is skipped and named in the report (or, 
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,6 +43,15 @@ class LabeledImages:
     def charset(self) -> str:
         """Distinct characters over all labels, sorted."""
         return "".join(sorted(set("".join(self.labels))))
+
+    def fingerprint(self) -> str:
+        """sha256 of every label and image as loaded: a checkpoint records it so that resuming or
+        drawing styles from data that changed since training is noticed, not done silently."""
+        h = hashlib.sha256()
+        for label, image in zip(self.labels, self.images, strict=True):
+            h.update(label.encode("utf-8", "surrogatepass") + b"\0" + str(image.shape).encode())
+            h.update(np.ascontiguousarray(image).tobytes())
+        return h.hexdigest()
 
     def stack(self) -> np.ndarray:
         """All images as one N×H×W[×3] array; they must share a size (load with `size=`)."""

@@ -25,8 +25,10 @@ import torch
 from saae_augment.config import Recipe, recipe_from_dict
 from saae_augment.data.charsets import CHARSETS
 from saae_augment.data.datasets import random_split, stratified_split, to_tensor, to_uint8
+from saae_augment.data.formats import is_relative_spec
 from saae_augment.data.load import load_dataset
 from saae_augment.data.warp import affine_warp, warp_params
+from saae_augment.errors import UsageError
 from saae_augment.model.classifier import CharClassifier
 from saae_augment.model.saae import Generator
 from saae_augment.synthesis.fastdecoder import CachedDecoder
@@ -58,8 +60,19 @@ def load_style_pool(payload: dict, recipe: Recipe, styles: str | Path | None) ->
         data = load_dataset(styles, size=size, mode=mode, labels_required=False)
         return StylePool(to_tensor(data.images), list(data.sources), str(styles), list(data.labels))
     spec = payload["data"]["spec"]
+    if is_relative_spec(spec):
+        raise UsageError(
+            f"the checkpoint names its training data by a relative path ({spec}), which would resolve against "
+            f"the current folder; give --styles with the path of that data set (or any style images)"
+        )
     cs = recipe.data.charset
     data = load_dataset(spec, size=size, mode=mode, charset=CHARSETS.get(cs, cs) if cs else None)
+    recorded = payload["data"].get("fingerprint")
+    if recorded is not None and recorded != data.fingerprint():
+        raise UsageError(
+            f"the run's training data {spec} changed since training, so it is not the style pool the run "
+            f"learned from; give --styles {spec} to draw styles from it as it is now"
+        )
     if recipe.data.task == "lines":
         train_idx, _ = random_split(len(data), recipe.data.val_fraction, recipe.train.seed)
     else:

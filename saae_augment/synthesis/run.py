@@ -9,10 +9,12 @@ merges once every rank is done, so the folder ends as one process would have lef
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
 import os
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,6 +29,7 @@ from saae_augment.distributed import World, joined, rank_device
 from saae_augment.errors import UsageError
 from saae_augment.manifest import write_manifest
 from saae_augment.outfolder import Ledger, claim_output, is_control_file
+from saae_augment.stopsignals import stop_on_signals
 from saae_augment.synthesis.generate import Synthesizer
 from saae_augment.synthesis.lines import LineSynthesizer, LineTexts, line_texts
 from saae_augment.synthesis.merge import judged, merge_shards, shard_range
@@ -51,6 +54,7 @@ class SynthResult:
     manifest: Path
     content_cer: float | None = None  # lines: the judge's character error rate against the labels
     main: bool = True  # False on torchrun ranks other than 0 (rank 0 reports the merged result)
+    status: str = "complete"  # or "interrupted" (Ctrl-C / SIGTERM): continue with --resume
 
 
 def default_batch_size(device: torch.device) -> int:
@@ -206,6 +210,9 @@ def synthesize(
     t0 = time.perf_counter()
     with joined(world, dev, backend="gloo"):  # gloo: the group only waits for the shards
         mine = _write(**(args | {"shard": (world.rank, world.size), "device": dev}))
+        (stopped,) = world.any(mine.status != "complete")
+        if stopped:  # a shard is unfinished: nothing to merge yet
+            return dataclasses.replace(mine, main=world.is_main, status="interrupted")
         world.barrier()
         if not world.is_main:
             return dataclasses.replace(mine, main=False)
@@ -346,10 +353,20 @@ def _write(
             raise write_error(out, 0, exc) from None
         record({"status": "running", "started": started})
 
+        if done > hi - lo:
+            raise UsageError(
+                f"--resume: {out} lists {done:,} samples, more than the {hi - lo:,} this run writes; its label files "
+                "were damaged (two writers at once?): start again with --overwrite"
+            )
         t0 = time.perf_counter()
         start = lo + done
-        try:
+        stop = threading.Event()
+        with contextlib.ExitStack() as stack:
+            stack.callback(writer.close)
+            stack.enter_context(stop_on_signals(stop, escalate=not World.from_env().distributed))
             for b0 in range(start, hi, batch_size):
+                if stop.is_set():
+                    break  # Ctrl-C / SIGTERM: the batches in hand are written, the manifest says so
                 plans = [
                     plan(
                         seed,
@@ -387,16 +404,15 @@ def _write(
                 writer.submit(items, rows)
                 if on_progress:
                     on_progress(min(hi, b0 + batch_size) - lo, hi - lo)
-        finally:
-            writer.close()
         elapsed = time.perf_counter() - t0
         total, correct, char_errors, chars = judged(writer.csv_path)
         accuracy = correct / total if total else float("nan")
         line_figures = {"content_cer": round(char_errors / max(1, chars), 4)} if synth.lines else {}
-        made = (hi - lo) - done
+        made = total - done
+        status = "complete" if total == hi - lo else "interrupted"
         path = record(
             {
-                "status": "complete",
+                "status": status,
                 "started": started,
                 "samples": total,
                 "generated_this_call": made,
@@ -409,4 +425,4 @@ def _write(
                 "real images only) equals the label, read on the generator's output before post-augmentation",
             },
         )
-        return SynthResult(out, total, made, accuracy, elapsed, path, line_figures.get("content_cer"))
+        return SynthResult(out, total, made, accuracy, elapsed, path, line_figures.get("content_cer"), status=status)

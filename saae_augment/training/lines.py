@@ -43,7 +43,7 @@ from saae_augment.model.crnn import CRNN, ctc_loss, encode, greedy_decode
 from saae_augment.model.discriminator import PatchDiscriminator
 from saae_augment.model.saae import Generator
 from saae_augment.seeding import derive_seed, torch_generator
-from saae_augment.training.checkpoint import FORMAT_VERSION, CheckpointError, load_weights
+from saae_augment.training.checkpoint import FORMAT_VERSION, CheckpointError, load_optimizer, load_weights
 from saae_augment.training.device import autocast_for, to_device
 from saae_augment.training.diffaug import diff_augment
 from saae_augment.training.ema import ema_update
@@ -164,6 +164,7 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
         raise CheckpointError(
             f"the checkpoint was trained on charset {payload['charset']!r}, {data_spec} now has {charset!r}"
         )
+    fingerprint = opened.check_data(dataset)
     channels = 1 if r.data.mode == "L" else 3
     train_idx, val_idx = random_split(len(dataset), r.data.val_fraction, r.train.seed)
     images = to_tensor(dataset.images)
@@ -202,7 +203,7 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
         load_weights(D, st["discriminator"], "discriminator")
         load_weights(R, st["recognizer"], "recognition head")
         for opt, name in ((opt_g, "generator"), (opt_d, "discriminator"), (opt_r, "recognizer")):
-            opt.load_state_dict(payload["optim"][name])
+            load_optimizer(opt, payload["optim"][name], name)
         step, elapsed_before = int(payload["step"]), float(payload.get("elapsed_s", 0.0))
         if world.is_main:
             judge = build_reader(channels, charset).to(dev)
@@ -289,6 +290,7 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
             "recipe": recipe_to_dict(r),
             "data": {
                 "spec": data_spec,
+                "fingerprint": fingerprint,
                 "n_train": len(train_x),
                 "n_val": len(val_x),
                 "skipped": dataset.report.skipped,

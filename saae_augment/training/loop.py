@@ -22,7 +22,8 @@ from saae_augment.config import Recipe, apply_overrides, load_recipe, recipe_fro
 from saae_augment.data.charsets import CHARSETS
 from saae_augment.data.datasets import LabeledTensors, glyph_banks, stratified_split, tensors_for
 from saae_augment.data.fonts import resolve_font
-from saae_augment.data.load import load_dataset
+from saae_augment.data.formats import absolute_spec, is_relative_spec
+from saae_augment.data.load import LabeledImages, load_dataset
 from saae_augment.data.warp import affine_warp, jitter_params
 from saae_augment.distributed import World, joined, rank_device
 from saae_augment.errors import DatasetError, SaaeError, UsageError
@@ -34,6 +35,7 @@ from saae_augment.training.checkpoint import (
     FORMAT_VERSION,
     CheckpointError,
     load_checkpoint,
+    load_optimizer,
     load_weights,
 )
 from saae_augment.training.device import autocast_for, pick_device, to_device
@@ -156,6 +158,19 @@ class OpenedRun:
     data_spec: str
     run: RunDir
     payload: dict[str, Any] | None
+    accept_changed_data: bool = False
+
+    def check_data(self, dataset: LabeledImages) -> str:
+        """The data's fingerprint; on resume it must be the one the checkpoint recorded, unless
+        the user said the change is intended (their data set grew, say)."""
+        fingerprint = dataset.fingerprint()
+        recorded = (self.payload or {}).get("data", {}).get("fingerprint")
+        if recorded is not None and recorded != fingerprint and not self.accept_changed_data:
+            raise CheckpointError(
+                f"--resume: the data at {self.data_spec} changed since the checkpoint was written (other images or "
+                "labels); resume with --data-changed-ok if that is intended, or train a new run"
+            )
+        return fingerprint
 
 
 def open_run(
@@ -172,7 +187,7 @@ def open_run(
     if resume is None:
         recipe_obj = _resolve_recipe(recipe, overrides)
         run = RunDir(Path(out) if out else world.broadcast(RunDir.default_path(recipe_obj.name)))
-        return OpenedRun(recipe_obj, str(data) if data is not None else "digits", run, None)
+        return OpenedRun(recipe_obj, absolute_spec(data) if data is not None else "digits", run, None)
     resume_dir = Path(resume)
     if (
         resume_dir.is_dir()
@@ -189,7 +204,14 @@ def open_run(
             raise UsageError(f"--resume keeps the run's recipe; only step/time/thread budgets may change, not {o!r}")
     recipe_obj = recipe_from_dict(apply_overrides(payload["recipe"], overrides))
     data_spec = payload["data"]["spec"]
-    if data is not None and str(data) != data_spec:
+    if is_relative_spec(data_spec):  # older checkpoints: relative to a folder nobody recorded
+        if data is None:
+            raise UsageError(
+                f"--resume: the checkpoint names its data by a relative path ({data_spec}), which would resolve "
+                "against the current folder; give --data with the path of that data set"
+            )
+        data_spec = absolute_spec(data)
+    elif data is not None and absolute_spec(data) != data_spec:
         raise UsageError(f"--resume continues on the run's own data ({data_spec}), not {data}")
     run = RunDir(Path(resume) if Path(resume).is_dir() else Path(resume).parent.parent)
     return OpenedRun(recipe_obj, data_spec, run, payload)
@@ -206,12 +228,14 @@ def train(
     should_stop: Callable[[], bool] | None = None,
     handle_signals: bool = True,
     overwrite: bool = False,
+    accept_changed_data: bool = False,
 ) -> TrainResult:
     """Train an SAAE on a labeled data set (`data`, default the embedded digits).
 
     `overrides` are dotted recipe keys (`train.max_steps=200`). With `resume=RUN`, the run's
     checkpoint supplies recipe, data and state; overrides may then only change `train.*` budgets.
     `out` must be new or empty unless `overwrite` (which replaces what saae-augment wrote there).
+    Resuming on data whose fingerprint differs from the checkpoint's needs `accept_changed_data`.
     A recipe with `data.task: lines` trains the line SAAE (plates, words; see training/lines.py).
 
     Under `torchrun` (WORLD_SIZE > 1) the ranks train one run with DDP (see distributed.py):
@@ -222,6 +246,7 @@ def train(
     emit = (on_event or (lambda kind, payload: None)) if world.is_main else (lambda kind, payload: None)
     with joined(world, dev):
         opened = open_run(data, recipe, list(overrides or []), out, resume, world)
+        opened.accept_changed_data = accept_changed_data
         with claim_run(opened, world, overwrite):
             if opened.recipe.data.task == "lines":
                 from saae_augment.training.lines import line_session
@@ -276,6 +301,7 @@ def _char_session(opened: OpenedRun, dev: torch.device, emit: Event, world: Worl
             f"the checkpoint was trained on classes {''.join(payload['classes'])!r} but {data_spec} now has "
             f"{''.join(classes)!r}; train a new run"
         )
+    fingerprint = opened.check_data(dataset)
     channels = 1 if r.data.mode == "L" else 3
     font = resolve_font(r.glyph.font)
     banks, content_fonts = glyph_banks(classes, font, r.glyph.fonts, r.data.size, channels, r.glyph.invert)
@@ -314,8 +340,8 @@ def _char_session(opened: OpenedRun, dev: torch.device, emit: Event, world: Worl
         if G_ema is not None:
             load_weights(G_ema, payload["state"].get("generator_ema", payload["state"]["generator"]), "generator")
         load_weights(D, payload["state"]["discriminator"], "discriminator")
-        opt_g.load_state_dict(payload["optim"]["generator"])
-        opt_d.load_state_dict(payload["optim"]["discriminator"])
+        load_optimizer(opt_g, payload["optim"]["generator"], "generator")
+        load_optimizer(opt_d, payload["optim"]["discriminator"], "discriminator")
         step, elapsed_before = int(payload["step"]), float(payload.get("elapsed_s", 0.0))
         if world.is_main:
             judge = CharClassifier(channels, r.data.size, k).to(dev)
@@ -345,6 +371,7 @@ def _char_session(opened: OpenedRun, dev: torch.device, emit: Event, world: Worl
             "recipe": recipe_to_dict(r),
             "data": {
                 "spec": data_spec,
+                "fingerprint": fingerprint,
                 "n_train": len(train_set),
                 "n_val": len(val_set),
                 "class_counts": torch.bincount(train_set.targets, minlength=k).tolist(),

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import math
-import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from saae_augment._version import __version__
 from saae_augment.config import Recipe
 from saae_augment.distributed import World
 from saae_augment.errors import SaaeError
+from saae_augment.stopsignals import stop_on_signals
 from saae_augment.training.checkpoint import file_sha256, save_checkpoint
 from saae_augment.training.rundir import RunDir
 
@@ -39,33 +39,6 @@ class TrainResult:
     step: int
     summary: dict[str, Any]  # empty on ranks other than 0 (they write and report nothing)
     main: bool = True
-
-
-@contextlib.contextmanager
-def stop_on_signals(flag: threading.Event, escalate: bool = True) -> Iterator[None]:
-    """Ctrl-C / SIGTERM ask the loop to stop at the end of the current step (and save).
-
-    Alone, a second Ctrl-C means "now". Under torchrun it does not: a worker gets Ctrl-C from the
-    terminal *and* from the launcher, and must still reach the step where all ranks agree to stop
-    (torchrun kills what is left after its own grace period).
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {}
-
-    def handler(signum, frame):  # noqa: ARG001
-        if flag.is_set() and escalate:
-            raise KeyboardInterrupt
-        flag.set()
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        previous[sig] = signal.signal(sig, handler)
-    try:
-        yield
-    finally:
-        for sig, h in previous.items():
-            signal.signal(sig, h)
 
 
 @dataclass

@@ -16,6 +16,7 @@ import torch
 from typer.testing import CliRunner
 
 from saae_augment.cli.app import app
+from saae_augment.training.checkpoint import payload_digest
 
 
 class Payload:
@@ -69,8 +70,11 @@ def test_a_checkpoint_carrying_a_pickle_payload_is_refused_before_anything_runs(
 
 
 def edited(smoke_run: Path, change) -> dict:
+    """A careful edit: the change, with the digest written anew (a careless one is caught by the
+    digest alone; see test_checkpoint_trust.py), so the deeper checks are what must refuse it."""
     payload = torch.load(smoke_run / "checkpoints" / "last.pt", weights_only=True)
     change(payload)
+    payload["digest"] = payload_digest(payload)
     return payload
 
 
@@ -133,5 +137,6 @@ def test_resume_on_data_with_another_charset_is_refused(smoke_run, glyph_folder,
     (fewer / "labels.csv").write_text("\n".join(kept) + "\n")
     payload = torch.load(run / "checkpoints" / "last.pt", weights_only=True)
     payload["data"]["spec"] = str(fewer)  # the run's data set lost a class since it was trained
+    payload["digest"] = payload_digest(payload)
     torch.save(payload, run / "checkpoints" / "last.pt")
     assert_refused(["train", "--resume", str(run)], "classes '0123456789'", "'012345678'")
