@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -19,6 +20,10 @@ from fontTools.ttLib import TTCollection, TTFont, TTLibError
 from saae_augment.errors import FontError
 
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc")
+# Real fonts share a glyph among a few characters at most (space and no-break space, Latin A and
+# Cyrillic А): more is a placeholder box. Measured: no installed font here exceeds 8, Last Resort
+# shares one glyph among 65,534.
+MAX_SHARED_GLYPH = 32
 SYSTEM_FONT_DIRS = (
     "/usr/share/fonts",
     "/usr/local/share/fonts",
@@ -50,7 +55,14 @@ class Font:
 
     @cached_property
     def codepoints(self) -> frozenset[int]:
-        return frozenset(self._cmap)
+        """The characters this font really draws. Mapped to `.notdef` (the tofu box) does not
+        count, nor does a glyph shared by more than MAX_SHARED_GLYPH characters: fallback fonts
+        such as Last Resort (shipped with matplotlib) map every character of a Unicode block to one
+        box, so a charset of any size, even one character, is "covered" by boxes."""
+        shared = Counter(self._cmap.values())
+        return frozenset(
+            c for c, glyph in self._cmap.items() if glyph != ".notdef" and shared[glyph] <= MAX_SHARED_GLYPH
+        )
 
     def missing(self, chars: str) -> str:
         """The characters of `chars` this font has no glyph for, in first-seen order, no repeats.
@@ -114,10 +126,23 @@ def fonts_in_folder(folder: Path) -> list[Font]:
     return fonts
 
 
+@lru_cache(maxsize=1)
+def _system_font_files() -> tuple[Path, ...]:
+    """What matplotlib's font_manager finds (fontconfig on Linux, the registry and the per-user
+    folder on Windows, ~/Library/Fonts on macOS): asked once per process."""
+    from matplotlib import font_manager
+
+    try:
+        found = font_manager.findSystemFonts(fontext="ttf") + font_manager.findSystemFonts(fontext="otf")
+    except (OSError, RuntimeError, ValueError):
+        found = []
+    return tuple(Path(f) for f in found)
+
+
 def _installed_font_files() -> list[Path]:
     dirs = [Path(os.path.expanduser(d)) for d in SYSTEM_FONT_DIRS]
     dirs.append(default_font_path().parent)
-    files: set[Path] = set()
+    files: set[Path] = {p for p in _system_font_files() if p.suffix.lower() in FONT_SUFFIXES and p.is_file()}
     for d in dirs:
         if d.is_dir():
             files.update(p for p in d.rglob("*") if p.suffix.lower() in FONT_SUFFIXES and p.is_file())

@@ -72,6 +72,9 @@ def _resolve_inside(root: Path, entry: LabelEntry, report: LoadReport) -> Path |
     if not raw:
         report.problems.append(Problem("bad-line", entry.where, "empty path"))
         return None
+    if "\0" in raw:
+        report.problems.append(Problem("bad-line", entry.where, f"path {raw!r} holds a NUL byte"))
+        return None
     p = Path(raw)
     if p.is_absolute() or re.match(r"^[A-Za-z]:[\\/]", raw):
         report.problems.append(
@@ -125,6 +128,19 @@ def read_txt_folder(path: Path, report: LoadReport) -> list[RawSample]:
 # --- class folders --------------------------------------------------------------------------
 
 
+def _leaves(root: Path, f: Path, rel: str, report: LoadReport) -> bool:
+    """True (and reported) when `f` is a symlink, or lies under one, that leads out of `root`:
+    a data set must not read whatever file on the machine a link points at."""
+    try:
+        inside = f.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):  # a symlink loop
+        inside = False
+    if not inside:
+        report.listed += 1
+        report.problems.append(Problem("outside-dataset", rel, "a symlink leading outside the data set folder"))
+    return not inside
+
+
 def _images_under(root: Path, folder: Path, label: str, report: LoadReport) -> list[RawSample]:
     """Every image file below `folder`, labelled `label`; other files are listed as ignored."""
     samples = []
@@ -132,6 +148,8 @@ def _images_under(root: Path, folder: Path, label: str, report: LoadReport) -> l
         rel = f.relative_to(root).as_posix()
         if f.suffix.lower() not in IMAGE_SUFFIXES:
             report.ignored_files.append(rel)
+            continue
+        if _leaves(root, f, rel, report):
             continue
         report.listed += 1
         samples.append(RawSample(rel, label, (lambda p=f: p)))
@@ -349,6 +367,8 @@ def read_ccpd(path: Path, report: LoadReport) -> list[RawSample]:
         rel = f.relative_to(path).as_posix()
         if f.suffix.lower() not in IMAGE_SUFFIXES:
             report.ignored_files.append(rel)
+            continue
+        if _leaves(path, f, rel, report):
             continue
         try:
             decoded = decode_ccpd_name(f.stem)

@@ -30,6 +30,9 @@ SET_ENTRIES = ["images", "labels.csv", "labels.txt", "sheet.png", "manifest.json
 LINE_FILL = 0.92
 # Ink never comes closer than this share of the width to the left and right edges.
 SIDE_FILL = 0.94
+# A line shrunk below this share of its size to fit the canvas is refused: at 32 px high it would
+# be under 7 px, a grey smear rather than text (a 10,000-character line drew a flat grey image).
+MIN_TEXT_SCALE = 0.3
 _REFERENCE_PX = 1000
 
 
@@ -85,17 +88,43 @@ def _em_px(font: Font, height: int) -> int:
     return max(1, int(LINE_FILL * height * _REFERENCE_PX / (ascent + descent)))
 
 
+def text_scale(text: str, font: Font, size: tuple[int, int]) -> float:
+    """The scale (1.0 = the font's em scale for the canvas height) `text` is drawn at to fit."""
+    height, width = size
+    pil = _pil_font(str(font.path), font.index, _em_px(font, height))
+    left, _, right, _ = pil.getbbox(text, anchor="ls")
+    return min(1.0, SIDE_FILL * width / max(1, right - left))
+
+
+def check_fits(texts: Sequence[str], font: Font, size: tuple[int, int]) -> None:
+    """Refuse a text so long for the canvas that it would be drawn below MIN_TEXT_SCALE of its
+    size: the model would get a grey smear and its label would be a lie."""
+    for text in dict.fromkeys(texts):
+        scale = text_scale(text, font, size)
+        if scale < MIN_TEXT_SCALE:
+            fits = max(1, int(len(text) * scale / MIN_TEXT_SCALE))
+            shown = text if len(text) <= 24 else text[:24] + "…"
+            raise UsageError(
+                f"text {shown!r} ({len(text):,} characters) is too long for a {size[0]}x{size[1]} canvas: about "
+                f"{fits} characters fit readably (drawn at least {MIN_TEXT_SCALE:.0%} of full size); "
+                "give shorter texts or a wider size"
+            )
+
+
 def render_text(text: str, font: Font, size: tuple[int, int], invert: bool = False) -> np.ndarray:
     """Draw `text` centred on a black H×W canvas at the font's em scale for that height.
 
     Text wider than the canvas at that scale (a long line) is drawn smaller until it fits,
-    with the same baseline: never clipped. The caller checks glyph coverage first.
+    with the same baseline: never clipped, and never below MIN_TEXT_SCALE (UsageError). The
+    caller checks glyph coverage first.
     """
     height, width = size
     px = _em_px(font, height)
     pil = _pil_font(str(font.path), font.index, px)
     left, _, right, _ = pil.getbbox(text, anchor="ls")
     if right - left > SIDE_FILL * width:
+        if SIDE_FILL * width / (right - left) < MIN_TEXT_SCALE:
+            check_fits([text], font, size)
         px = max(1, int(px * SIDE_FILL * width / (right - left)))
         pil = _pil_font(str(font.path), font.index, px)
         left, _, right, _ = pil.getbbox(text, anchor="ls")

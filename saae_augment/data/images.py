@@ -19,7 +19,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 DEFAULT_MAX_PIXELS = 50_000_000
 MIN_SIDE = 4  # fewer pixels than this across cannot hold a character: a stray icon or a broken crop
@@ -48,6 +48,8 @@ def open_image(source: Path | bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Im
             if w * h > max_pixels:
                 raise ImageProblem("too-large", f"image is {w}x{h} pixels, over the limit of {max_pixels:,}")
             img.load()
+            # a phone photo stores "rotate me" in EXIF; OpenCV and PaddleOCR honour it, so do we
+            ImageOps.exif_transpose(img, in_place=True)
     except Image.DecompressionBombError as exc:
         raise ImageProblem("too-large", f"image refused as a decompression bomb ({exc})") from None
     except UnidentifiedImageError:

@@ -28,10 +28,17 @@ class LabelEntry:
     where: str  # "labels.csv:12", for messages
 
 
+def _swallowed_rows(field: str) -> bool:
+    """A field whose later lines hold commas is rows read into one: an unterminated quote. (A
+    quoted label with a line break in it is one bad label, reported as such.)"""
+    return any("," in line for line in field.splitlines()[1:])
+
+
 def read_labels_csv(file: Path) -> tuple[list[LabelEntry], list[Problem]]:
+    start = 1  # the line the row being read began on: where a stray quote opened
     try:
         with file.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(fh)
+            reader = csv.reader(fh, strict=True)
             header = next(reader, None)
             if header is None:
                 raise DatasetError(f"{file} is empty; it needs a header line `path,label` and one row per image")
@@ -44,8 +51,15 @@ def read_labels_csv(file: Path) -> tuple[list[LabelEntry], list[Problem]]:
             ip, il = cols.index("path"), cols.index("label")
             entries: list[LabelEntry] = []
             problems: list[Problem] = []
+            start = reader.line_num + 1
             for row in reader:
-                where = f"{file.name}:{reader.line_num}"
+                where = f"{file.name}:{start}"
+                if reader.line_num > start and any(_swallowed_rows(c) for c in row):
+                    raise DatasetError(
+                        f"{file} line {start}: a quote (\") opened there is not closed on its line, so lines "
+                        f"{start}-{reader.line_num} read as one row; close or remove the quote"
+                    )
+                start = reader.line_num + 1
                 if not row or all(not c.strip() for c in row):
                     continue
                 if len(row) <= max(ip, il):
@@ -55,7 +69,9 @@ def read_labels_csv(file: Path) -> tuple[list[LabelEntry], list[Problem]]:
     except UnicodeDecodeError:
         raise DatasetError(f"{file} is not UTF-8 text; save it as UTF-8") from None
     except csv.Error as exc:
-        raise DatasetError(f"{file} is not valid CSV ({exc})") from None
+        raise DatasetError(
+            f"{file} line {start}: not valid CSV ({exc}); a quote (\") opened there is not closed: close or remove it"
+        ) from None
     return entries, problems
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from saae_augment.data.fonts import Font, installed_fonts, open_font
+from saae_augment.data.glyphs import check_fits
 from saae_augment.data.lines import CJK_HINT, render_lines
 from saae_augment.data.plates import PlateTexts
 from saae_augment.data.warp import affine_warp, warp_params
@@ -117,6 +118,13 @@ class LineSynthesizer(Synthesizer):
         self.content_fonts = [f.name for f in self.fonts]
         self.training_texts: list[str] = list(payload["data"].get("texts", []))
         self.varied = True
+
+    def check_texts(self, spec: LineTexts, seed: int) -> None:
+        """Every text the run will draw fits the canvas in every content font (glyphs.check_fits);
+        a pattern's texts all have its length, so a few of them stand for all."""
+        texts = spec.labels if spec.pattern is None else [spec.text(seed, i) for i in range(8)]
+        for font in self.fonts:
+            check_fits(texts, font, self.size)
 
     def _glyphs(self, plans: Sequence[SamplePlan]) -> torch.Tensor:
         r = self.recipe

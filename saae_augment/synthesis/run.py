@@ -286,6 +286,7 @@ def _write(
             )
         own_texts = synth.training_texts or (synth.pool.labels if styles is None else [])
         spec = line_texts(synth.charset, labels, texts, pattern, synth.recipe.data.pattern, own_texts)
+        synth.check_texts(spec, seed)  # a text too long to draw is refused before anything is written
     else:
         if texts is not None or pattern is not None:
             raise UsageError("--texts-file and --pattern are for line checkpoints (plates, words); use --labels-file")

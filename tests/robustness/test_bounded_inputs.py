@@ -50,7 +50,9 @@ def test_a_yaml_alias_bomb_as_recipe_is_refused_at_once(tmp_path):
 def test_a_yaml_alias_bomb_as_augmentation_is_refused_at_once(smoke_run, tmp_path):
     bomb = tmp_path / "bomb.yaml"
     bomb.write_text(BOMB)
-    one_short_line(invoke("synth", "--ckpt", smoke_run, "-n", "5", "--augment", bomb, "--out", tmp_path / "o"), "aliases")
+    one_short_line(
+        invoke("synth", "--ckpt", smoke_run, "-n", "5", "--augment", bomb, "--out", tmp_path / "o"), "aliases"
+    )
 
 
 def test_a_recipe_of_megabytes_is_refused_before_it_is_read(tmp_path):

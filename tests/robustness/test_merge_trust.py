@@ -106,9 +106,7 @@ def test_a_missing_image_is_one_line(copies, tmp_path):
     refused(merge(*copies, "--out", tmp_path / "m"), "25.png", "missing")
 
 
-def test_merging_into_an_existing_synthesis_needs_overwrite_and_then_keeps_no_old_image(
-    smoke_run, copies, tmp_path
-):
+def test_merging_into_an_existing_synthesis_needs_overwrite_and_then_keeps_no_old_image(smoke_run, copies, tmp_path):
     out = synthesize(smoke_run, 60, tmp_path / "old", seed=9, batch_size=16).out
     refused(merge(*copies, "--out", out), "--overwrite")
     result = merge(*copies, "--out", out, "--overwrite")

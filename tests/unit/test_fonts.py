@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from saae_augment.data.fonts import default_font_path, find_family, open_font, resolve_fonts
@@ -51,3 +53,28 @@ def test_without_any_cjk_font_the_message_says_what_to_install(monkeypatch):
     monkeypatch.setattr(fonts, "installed_fonts", lambda: [fonts.open_font(default_font_path())])
     msg = fonts.missing_glyphs_message(fonts.open_font(default_font_path()), "京")
     assert "apt-get install fonts-wqy-zenhei" in msg and "fonts-noto-cjk" in msg
+
+
+LAST_RESORT = default_font_path().parent / "LastResortHE-Regular.ttf"
+
+
+@pytest.mark.skipif(not LAST_RESORT.exists(), reason="this matplotlib ships no Last Resort font")
+def test_a_fallback_font_of_boxes_has_no_characters_however_few_are_asked():
+    boxes = open_font(LAST_RESORT)
+    assert boxes.missing("京") == "京" and boxes.missing("京A") == "京A"
+    assert open_font(default_font_path()).missing("A") == ""
+
+
+@pytest.mark.parametrize("args", [["--chars", "京"], ["--text", "京A"]])
+def test_render_never_draws_with_a_font_of_boxes(tmp_path, args):
+    from typer.testing import CliRunner
+
+    from saae_augment.cli.app import app
+
+    result = CliRunner().invoke(app, ["render", *args, "--size", "32x64", "--out", str(tmp_path / "o")])
+    assert "Last Resort" not in result.output
+    if result.exit_code == 0:  # a CJK font is installed: it draws the character
+        manifest = json.loads((tmp_path / "o" / "manifest.json").read_text())
+        assert all("Last Resort" not in f["name"] for f in manifest["settings"]["fonts"])
+    else:
+        assert "install a CJK font" in result.output
