@@ -94,16 +94,18 @@ class PlainProgress:
     def __init__(self, what: str, unit: str, every_s: float = PLAIN_EVERY_S):
         self.what, self.unit, self.every_s = what, unit, every_s
         self.t0 = self.last = time.monotonic()
-        self.first: int | None = None  # a resumed run starts past 0: the rate counts this call only
+        # a resumed run starts past 0: the rate is measured from the first report on, when there is one
+        self.first: tuple[int, float] | None = None
 
     def __call__(self, done: int, total: int) -> None:
         now = time.monotonic()
         if self.first is None:
-            self.first, self.t0 = 0 if done == 0 else done, now
+            self.first = (done, now)
         if now - self.last < self.every_s and done < total:
             return
         self.last = now
-        rate = (done - self.first) / (now - self.t0) if now > self.t0 else 0.0
+        base, since = self.first if done > self.first[0] else (0, self.t0)
+        rate = (done - base) / (now - since) if now > since else 0.0
         err.print(f"{self.what}: {done:,}/{total:,} {self.unit} ({done / max(total, 1):.0%}), {rate:,.0f}/s")
 
 
