@@ -92,6 +92,15 @@ def _names(names: Sequence[str]) -> str:
 
 def prepare_folder(path: Path, flag: str = "--out") -> None:
     """Create `path` (and parents), or one line saying why it cannot be a folder."""
+    if "\0" in str(path):
+        raise UsageError(f"{flag} {str(path)!r} holds a NUL byte; give a folder path")
+    try:
+        _prepare(path, flag)
+    except OSError as exc:  # a name too long, a loop of symlinks, ...
+        raise UsageError(f"cannot use {flag} {path} ({exc.strerror or exc}); choose another folder") from None
+
+
+def _prepare(path: Path, flag: str) -> None:
     for p in [path, *path.parents]:
         if p.exists() and not p.is_dir():
             where = "is a file" if p == path else f"lies under {p}, which is a file"
@@ -103,7 +112,17 @@ def prepare_folder(path: Path, flag: str = "--out") -> None:
             f"cannot create {flag} {path} ({exc.strerror or exc}); choose a folder you can write to"
         ) from None
     if not os.access(path, os.W_OK | os.X_OK):
-        raise UsageError(f"cannot write to {flag} {path} (permission denied); choose a folder you can write to")
+        read_only = hasattr(os, "statvfs") and bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+        why = "read-only file system" if read_only else "permission denied"
+        raise UsageError(f"cannot write to {flag} {path} ({why}); choose a folder you can write to")
+
+
+def _missing_folders(path: Path) -> list[Path]:
+    """The folders `prepare_folder` will create, deepest first (none if the path is unusable)."""
+    try:
+        return [p for p in [path, *path.parents] if not p.exists()]
+    except (OSError, ValueError):
+        return []
 
 
 def _remove(path: Path) -> None:
@@ -181,7 +200,7 @@ def claim_output(
     checked that the folder really holds its own output.
     """
     path = Path(path)
-    created = [p for p in [path, *path.parents] if not p.exists()]
+    created = _missing_folders(path)
     prepare_folder(path, flag)
     had_lock = (path / f"{LOCK_PREFIX}{suffix}").exists()
     lock = _acquire(path, suffix, flag)

@@ -21,6 +21,7 @@ from saae_augment.data.images import ImageProblem, open_image
 from saae_augment.data.labelfiles import CSV_NAME, TXT_NAME, LabelEntry, read_labels_csv, read_labels_txt
 from saae_augment.data.report import LoadReport, Problem
 from saae_augment.errors import DatasetError
+from saae_augment.outfolder import is_control_file
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".gif", ".webp", ".pgm", ".ppm", ".pbm", ".pnm"}
 FORMATS = ("digits", "csv", "txt", "folders", "idx", "lmdb", "ccpd", "images")
@@ -144,7 +145,7 @@ def _leaves(root: Path, f: Path, rel: str, report: LoadReport) -> bool:
 def _images_under(root: Path, folder: Path, label: str, report: LoadReport) -> list[RawSample]:
     """Every image file below `folder`, labelled `label`; other files are listed as ignored."""
     samples = []
-    for f in sorted(p for p in folder.rglob("*") if p.is_file()):
+    for f in sorted(p for p in folder.rglob("*") if p.is_file() and not is_control_file(p.name)):
         rel = f.relative_to(root).as_posix()
         if f.suffix.lower() not in IMAGE_SUFFIXES:
             report.ignored_files.append(rel)
@@ -163,7 +164,8 @@ def read_class_folders(path: Path, report: LoadReport) -> list[RawSample]:
     samples = []
     for item in sorted(path.iterdir()):
         if not item.is_dir():
-            report.ignored_files.append(item.name)
+            if not is_control_file(item.name):  # our lock and ledger are not data
+                report.ignored_files.append(item.name)
             continue
         samples.extend(_images_under(path, item, item.name, report))
     return samples
@@ -468,6 +470,8 @@ def parse_spec(spec: str | Path, labels_required: bool = True) -> tuple[str, Pat
     text = str(spec)
     if text == "digits":
         return "digits", Path("digits")
+    if "\0" in text:
+        raise DatasetError(f"data set {text!r} holds a NUL byte; give a folder or FORMAT:PATH")
     fmt, sep, rest = text.partition(":")
     if sep and fmt in READERS:
         path = Path(rest).expanduser()

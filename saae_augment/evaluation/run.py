@@ -7,6 +7,7 @@ keeps its best-on-validation weights.
 
 from __future__ import annotations
 
+import json
 import shutil
 import statistics
 import time
@@ -70,6 +71,28 @@ def _pool(
     return Pool(np.stack([data.images[i] for i in keep]), [data.labels[i] for i in keep]), data.report
 
 
+def check_synth_complete(spec: str | Path) -> None:
+    """A synthesis that was interrupted, is still running or was never merged would be measured
+    as if it were the whole set: refuse it, saying how to finish it."""
+    folder = Path(spec)
+    if not folder.is_dir():
+        return
+    manifest = folder / "manifest.json"
+    if not manifest.exists():
+        if any(folder.glob("manifest-*-of-*.json")):
+            raise UsageError(f"--synth {folder} holds shards, not a merged set: join them with synth-merge first")
+        return
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise UsageError(f"--synth {folder}: its manifest.json is damaged, so the set cannot be trusted") from None
+    if isinstance(data, dict) and data.get("command") == "synth" and data.get("status") != "complete":
+        raise UsageError(
+            f"--synth {folder} is not complete (status {str(data.get('status'))[:20]}, "
+            f"{data.get('samples', '?')} samples): finish it with the same synth command and --resume"
+        )
+
+
 def is_line_data(labels: Sequence[str]) -> bool:
     """Plates, words, lines: any label longer than one character makes the set a line set."""
     return any(len(x) != 1 for x in labels)
@@ -81,7 +104,7 @@ def _report_images(out: Path, synth: Sequence[str | Path], ckpt: str | Path | No
 
     extra = []
     if ckpt is not None:
-        grids = sorted((Path(ckpt) / "grids").glob("step-*.png"))
+        grids = [g for g in sorted((Path(ckpt) / "grids").glob("step-*.png")) if not g.is_symlink()]
         if grids:
             shutil.copyfile(grids[-1], out / "style-grid.png")
             extra.append((f"Style transfer ({Path(ckpt).name}, {grids[-1].stem})", "style-grid.png"))
@@ -151,6 +174,8 @@ def evaluate_ocr(
         raise UsageError(f"unknown regime {', '.join(unknown)}; choose from {', '.join(REGIMES)}")
     if not synth and any(r in NEEDS_SYNTH for r in wanted):
         raise UsageError("regimes with synth need --synth DIR (a `saae-augment synth` output)")
+    for spec in synth:
+        check_synth_complete(spec)
     with claim_output(out, "eval-ocr", EVAL_ENTRIES, overwrite=overwrite):
         return _evaluate(
             train,

@@ -205,7 +205,7 @@ def test_a_reader_that_goes_away_ends_the_command_quietly():
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_a_signal_during_synth_finishes_the_batch_marks_the_manifest_and_says_how_to_continue(smoke_run, tmp_path, sig):
     out = tmp_path / "s"
-    n = 40_000
+    n = 6_000
     args = [sys.executable, "-m", "saae_augment", "synth", "--ckpt", str(smoke_run), "-n", str(n), "--out", str(out)]
     proc = subprocess.Popen([*args, "--batch-size", "256"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.time() + 240
@@ -233,3 +233,7 @@ def test_synth_writes_plain_progress_lines_when_stderr_is_a_log(smoke_run, tmp_p
     err = result.stderr.decode()
     assert result.returncode == 0, err
     assert "synthesizing: 300/300 samples (100%)" in err
+
+
+def test_a_data_spec_with_a_nul_byte_is_one_line(tmp_path):
+    one_line(invoke("data", "inspect", "digits\0x"), "NUL")

@@ -136,16 +136,25 @@ def test_an_out_that_is_a_file_or_under_one_is_one_line(smoke_run, tmp_path, und
     assert afile.read_text() == "keep"
 
 
-def test_a_read_only_out_for_train_is_one_line(tmp_path):
-    if os.geteuid() == 0:
-        pytest.skip("root writes into read-only folders")
-    ro = tmp_path / "ro"
-    ro.mkdir()
-    ro.chmod(0o500)
+@pytest.fixture
+def read_only_disk(tmp_path):
+    """A real read-only file system (tmpfs mounted ro): what root cannot write either."""
+    mount = tmp_path / "ro"
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(mount)], capture_output=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a read-only tmpfs here ({made.stderr.decode().strip()[:80]})")
     try:
-        one_error_line(run_cli("train", "--recipe", "smoke", "--max-steps", "1", "--out", ro / "run"), "cannot")
+        yield mount
     finally:
-        ro.chmod(0o700)
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+
+
+def test_a_read_only_out_for_train_is_one_line(read_only_disk):
+    for out in (read_only_disk, read_only_disk / "run"):
+        one_error_line(
+            run_cli("train", "--recipe", "smoke", "--max-steps", "1", "--out", out), "cannot", "ead-only", str(out)
+        )
 
 
 def test_a_failed_start_leaves_no_folder_behind(tmp_path):
@@ -222,3 +231,31 @@ def test_a_run_stopped_before_its_first_checkpoint_can_be_started_again(tmp_path
     result = run_cli("train", "--recipe", "smoke", "--out", run, "--max-steps", "2", "--overwrite")
     assert result.exit_code == 0, result.output
     assert (run / "checkpoints" / "last.pt").exists()
+
+
+def test_an_out_that_no_file_system_takes_is_one_line(tmp_path):
+    one_error_line(run_cli("render", "--chars", "a", "--out", f"{tmp_path}/{'x' * 300}"), "--out", "too long")
+    nul = run_cli("render", "--chars", "a", "--out", f"{tmp_path}/bad\0name")  # refused by the parser itself
+    assert nul.exit_code == 2 and "null byte" in nul.output and "Traceback" not in nul.output
+
+
+def test_eval_ocr_refuses_a_synthesis_that_is_not_complete(smoke_run, tmp_path):
+    synth = tmp_path / "s"
+    assert run_cli(*synth_args(smoke_run, synth, 20)).exit_code == 0
+    manifest = json.loads((synth / "manifest.json").read_text())
+    (synth / "manifest.json").write_text(json.dumps(manifest | {"status": "interrupted"}))
+    args = ["eval-ocr", "--train", "digits", "--test", "digits", "--synth", synth, "--steps", "1", "--seeds", "1"]
+    one_error_line(run_cli(*args, "--out", tmp_path / "e"), "not complete", "--resume")
+    assert not (tmp_path / "e").exists()
+
+
+def test_our_lock_and_ledger_are_not_reported_as_stray_files_of_a_data_set(smoke_run, tmp_path):
+    from saae_augment.data.load import load_dataset
+
+    synth = tmp_path / "s"
+    assert run_cli(*synth_args(smoke_run, synth, 20)).exit_code == 0
+    assert (synth / ".saae-lock").exists() and (synth / ".saae-output.json").exists()
+    data = load_dataset(f"images:{synth}", labels_required=False)
+    assert len(data) == 20 and data.report.ignored_files == [
+        "labels.csv", "labels.txt", "manifest.json"
+    ]  # fmt: skip
