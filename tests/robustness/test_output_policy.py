@@ -4,7 +4,6 @@ removes only what we wrote. Each case is one from issue 16, run the way a user w
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
