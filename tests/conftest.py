@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import os
 import struct
+import subprocess
 import zlib
 from pathlib import Path
 
@@ -181,3 +182,35 @@ def smoke_run(glyph_folder, tmp_path_factory) -> Path:
     run = tmp_path_factory.mktemp("smoke") / "run"
     train(glyph_folder, "smoke", out=run)
     return run
+
+
+def invoke(*args) -> object:
+    """The CLI as a user types it (CliRunner), every argument as text."""
+    from typer.testing import CliRunner
+
+    from saae_augment.cli.app import app
+
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def assert_one_line_error(result, *needles: str) -> str:
+    """Exit 1, no traceback, exactly one line on stderr starting `error:` and holding each needle."""
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    return lines[0]
+
+
+def mounted_tmpfs(mount: Path, options: str):
+    """A real tmpfs at `mount` (root on Linux), or pytest.skip; unmounted when the generator ends."""
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mount)], capture_output=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({made.stderr.decode().strip()[:80]})")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], capture_output=True)

@@ -7,21 +7,13 @@ from typer.testing import CliRunner
 
 from saae_augment import __version__
 from saae_augment.cli.app import app
+from tests.conftest import assert_one_line_error
 
 runner = CliRunner()
 
 
 def run(*args: str):
     return runner.invoke(app, list(args))
-
-
-def assert_one_line_error(result, *needles: str) -> None:
-    assert result.exit_code == 1, result.output
-    assert "Traceback" not in result.output
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
-    for needle in needles:
-        assert needle in lines[0]
 
 
 def test_version():

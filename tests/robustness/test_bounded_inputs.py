@@ -7,9 +7,8 @@ import json
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from saae_augment.cli.app import app
+from tests.conftest import assert_one_line_error, invoke
 
 BOMB = """\
 a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
@@ -24,19 +23,10 @@ i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
 """
 
 
-def invoke(*args) -> object:
-    return CliRunner().invoke(app, [str(a) for a in args])
-
-
 def one_short_line(result, *needles: str) -> str:
-    assert result.exit_code == 1, result.output
-    assert "Traceback" not in result.output
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
-    assert len(lines[0]) < 400, lines[0]
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
+    line = assert_one_line_error(result, *needles)
+    assert len(line) < 400, line
+    return line
 
 
 def test_a_yaml_alias_bomb_as_recipe_is_refused_at_once(tmp_path):

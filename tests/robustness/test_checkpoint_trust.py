@@ -8,25 +8,9 @@ from pathlib import Path
 
 import pytest
 import torch
-from typer.testing import CliRunner
 
-from saae_augment.cli.app import app
 from saae_augment.training.checkpoint import load_checkpoint, payload_digest
-from tests.conftest import digit_image, save_png
-
-
-def invoke(*args) -> object:
-    return CliRunner().invoke(app, [str(a) for a in args])
-
-
-def refused(result, *needles: str) -> str:
-    assert result.exit_code == 1, result.output
-    assert "Traceback" not in result.output
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
+from tests.conftest import assert_one_line_error, digit_image, invoke, save_png
 
 
 def run_with(tmp_path: Path, smoke_run: Path, change, redigest: bool = True) -> Path:
@@ -76,7 +60,7 @@ def test_damaged_or_edited_checkpoints_are_one_line_before_anything_is_written(s
     change, redigest, needle = DAMAGED[case]
     run = run_with(tmp_path, smoke_run, change, redigest)
     metrics = (run / "metrics.jsonl").read_bytes()
-    refused(invoke(*commands(run, tmp_path)[command]), needle)
+    assert_one_line_error(invoke(*commands(run, tmp_path)[command]), needle)
     assert not (tmp_path / "out").exists()
     assert (run / "metrics.jsonl").read_bytes() == metrics
 
@@ -93,7 +77,7 @@ def test_two_flipped_bytes_inside_a_weight_are_caught_by_the_digest(smoke_run, t
     raw[at + 41] ^= 0x01
     path.write_bytes(bytes(raw))
     for command in ("synth", "train --resume"):
-        refused(invoke(*commands(run, tmp_path)[command]), "damaged")
+        assert_one_line_error(invoke(*commands(run, tmp_path)[command]), "damaged")
 
 
 def test_edited_optimizer_state_is_one_line_on_resume(smoke_run, tmp_path):
@@ -103,7 +87,7 @@ def test_edited_optimizer_state_is_one_line_on_resume(smoke_run, tmp_path):
         state[first]["exp_avg"] = state[first]["exp_avg"].flatten()[:3].clone()
 
     run = run_with(tmp_path, smoke_run, change)
-    refused(invoke("train", "--resume", run, "--max-steps", "30"), "optimizer state does not fit")
+    assert_one_line_error(invoke("train", "--resume", run, "--max-steps", "30"), "optimizer state does not fit")
 
 
 def test_a_relative_data_spec_is_never_resolved_against_the_current_folder(smoke_run, tmp_path, monkeypatch):
@@ -113,8 +97,10 @@ def test_a_relative_data_spec_is_never_resolved_against_the_current_folder(smoke
         save_png(decoy / "images" / f"{i}.png", digit_image(i % 10))
     (decoy / "labels.csv").write_text("path,label\n" + "".join(f"images/{i}.png,{i % 10}\n" for i in range(20)))
     monkeypatch.chdir(tmp_path / "elsewhere")
-    refused(invoke("synth", "--ckpt", run, "-n", "5", "--out", tmp_path / "o"), "relative path", "--styles")
-    refused(invoke("train", "--resume", run, "--max-steps", "30"), "relative path", "--data")
+    assert_one_line_error(
+        invoke("synth", "--ckpt", run, "-n", "5", "--out", tmp_path / "o"), "relative path", "--styles"
+    )
+    assert_one_line_error(invoke("train", "--resume", run, "--max-steps", "30"), "relative path", "--data")
 
 
 def test_runs_record_their_data_by_absolute_path_and_fingerprint(smoke_run):
@@ -128,8 +114,10 @@ def test_resume_and_synth_on_changed_data_are_refused_unless_the_user_says_so(gl
     assert invoke("train", "--data", data, "--recipe", "smoke", "--max-steps", "2", "--out", run).exit_code == 0
     first = sorted((data / "img").glob("*.png"))[0]
     save_png(first, digit_image(7, 16))
-    refused(invoke("train", "--resume", run, "--max-steps", "4"), "changed since", "--data-changed-ok")
-    refused(invoke("synth", "--ckpt", run, "-n", "5", "--out", tmp_path / "o"), "changed since", "--styles")
+    assert_one_line_error(invoke("train", "--resume", run, "--max-steps", "4"), "changed since", "--data-changed-ok")
+    assert_one_line_error(
+        invoke("synth", "--ckpt", run, "-n", "5", "--out", tmp_path / "o"), "changed since", "--styles"
+    )
     result = invoke("train", "--resume", run, "--max-steps", "4", "--data-changed-ok")
     assert result.exit_code == 0, result.output
     result = invoke("synth", "--ckpt", run, "-n", "5", "--out", tmp_path / "o", "--styles", data)

@@ -27,7 +27,7 @@ from saae_augment.cli.app import app
 from saae_augment.synthesis.run import synthesize
 from saae_augment.training import steps as steps_module
 from saae_augment.training.checkpoint import load_checkpoint
-from tests.conftest import tree_digest
+from tests.conftest import mounted_tmpfs, tree_digest
 
 
 def listed(folder: Path) -> list[dict]:
@@ -183,17 +183,7 @@ def test_a_full_disk_stops_synth_with_one_line_and_consistent_label_files(
 @pytest.fixture
 def small_disk(tmp_path):
     """A real 2 MB file system (tmpfs), where the machine lets us mount one (root on Linux)."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True)
-    if made.returncode != 0:
-        pytest.skip(
-            f"cannot mount a small tmpfs here ({made.stderr.decode().strip()[:80]}); the simulated test covers it"
-        )
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+    yield from mounted_tmpfs(tmp_path / "disk", "size=2m")
 
 
 def test_a_really_full_disk_stops_synth_and_resume_finishes_after_space_is_freed(smoke_run, tmp_path, small_disk):

@@ -14,27 +14,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from typer.testing import CliRunner
 
-from saae_augment.cli.app import app
 from saae_augment.data.load import load_dataset
-from tests.conftest import digit_image, save_png
+from tests.conftest import assert_one_line_error, digit_image, invoke, save_png
 
 CCPD_NAME = "025-95_113-154&383_386&473-386&473_177&454_154&383_363&402-0_0_22_27_27_33_16-37-15"
-
-
-def invoke(*args) -> object:
-    return CliRunner().invoke(app, [str(a) for a in args])
-
-
-def one_line(result, *needles: str) -> str:
-    assert result.exit_code == 1, result.output
-    assert "Traceback" not in result.output
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
 
 
 def cli(*args: str, **kwargs) -> subprocess.CompletedProcess:
@@ -102,8 +86,10 @@ def csv_set(root: Path, lines: list[str]) -> Path:
 
 def test_an_unterminated_quote_is_one_line_with_its_line_number(tmp_path):
     root = csv_set(tmp_path / "q", ["0.png,0", '1.png,"1', "2.png,2", "3.png,0", "4.png,1"])
-    one_line(invoke("data", "inspect", root), "line 3", "quote")
-    one_line(invoke("train", "--data", root, "--recipe", "smoke", "--out", tmp_path / "r"), "line 3", "quote")
+    assert_one_line_error(invoke("data", "inspect", root), "line 3", "quote")
+    assert_one_line_error(
+        invoke("train", "--data", root, "--recipe", "smoke", "--out", tmp_path / "r"), "line 3", "quote"
+    )
     assert not (tmp_path / "r").exists()
 
 
@@ -115,7 +101,7 @@ def test_a_nul_byte_in_a_csv_path_is_a_reported_problem_not_a_traceback(tmp_path
         report = json.loads(result.stdout)
         assert report["images"] == 2 and any("NUL" in p["detail"] or "NUL" in p["kind"] for p in report["problems"])
     else:
-        one_line(result, "NUL")
+        assert_one_line_error(result, "NUL")
 
 
 def test_jpeg_exif_orientation_is_applied(tmp_path):
@@ -133,7 +119,9 @@ def test_jpeg_exif_orientation_is_applied(tmp_path):
 
 
 def test_a_line_too_long_for_its_canvas_is_refused_naming_the_limit(tmp_path):
-    line = one_line(invoke("render", "--text", "A" * 10_000, "--size", "32x128", "--out", tmp_path / "o"), "too long")
+    line = assert_one_line_error(
+        invoke("render", "--text", "A" * 10_000, "--size", "32x128", "--out", tmp_path / "o"), "too long"
+    )
     assert "characters fit" in line and "32x128" in line
     assert not (tmp_path / "o").exists()
     assert invoke("render", "--text", "京A12345", "--size", "32x128", "--out", tmp_path / "ok").exit_code in (0, 1)
@@ -150,7 +138,7 @@ def test_labels_and_paths_that_look_like_markup_print_as_they_are(tmp_path):
     result = invoke("data", "inspect", root)
     assert result.exit_code == 0, result.output
     assert "Y[/i]" in result.stdout and "[b]X" in result.stdout
-    one_line(invoke("data", "inspect", tmp_path / "nope[red]dir"), "nope[red]dir")
+    assert_one_line_error(invoke("data", "inspect", tmp_path / "nope[red]dir"), "nope[red]dir")
 
 
 # --- the terminal itself ---------------------------------------------------------------------------
@@ -235,5 +223,5 @@ def test_synth_writes_plain_progress_lines_when_stderr_is_a_log(smoke_run, tmp_p
     assert "synthesizing: 300/300 samples (100%)" in err
 
 
-def test_a_data_spec_with_a_nul_byte_is_one_line(tmp_path):
-    one_line(invoke("data", "inspect", "digits\0x"), "NUL")
+def test_a_data_spec_with_a_nul_byte_is_assert_one_line_error(tmp_path):
+    assert_one_line_error(invoke("data", "inspect", "digits\0x"), "NUL")

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from saae_augment.cli.app import app
 from saae_augment.synthesis.run import synthesize
-from tests.conftest import tree_digest
+from tests.conftest import assert_one_line_error, tree_digest
 
 N = 40
 
@@ -33,15 +33,6 @@ def copies(shards, tmp_path) -> tuple[Path, Path]:
 
 def merge(*args) -> object:
     return CliRunner().invoke(app, ["synth-merge", *[str(a) for a in args]])
-
-
-def refused(result, *needles: str) -> str:
-    assert result.exit_code == 1, result.output
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error:") and "Traceback" not in result.output, result.output
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
 
 
 def edit_row(shard: Path, name: str, row: int, new_path: str) -> None:
@@ -65,59 +56,59 @@ def test_a_clean_merge_still_equals_the_unsharded_run(smoke_run, copies, tmp_pat
 
 def test_a_row_path_leading_outside_is_refused_and_nothing_written(copies, tmp_path):
     edit_row(copies[1], "-1-of-2", 0, "../x")
-    refused(merge(*copies, "--out", tmp_path / "m"), "../x")
+    assert_one_line_error(merge(*copies, "--out", tmp_path / "m"), "../x")
     assert not (tmp_path / "m").exists() and not (tmp_path / "x").exists()
 
 
-def test_a_symlinked_shard_image_is_refused(copies, tmp_path):
+def test_a_symlinked_shard_image_is_assert_one_line_error(copies, tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("secret")
     image = copies[0] / "images" / "0" / "3.png"
     image.unlink()
     os.symlink(secret, image)
-    refused(merge(*copies, "--out", tmp_path / "m"), "symlink")
+    assert_one_line_error(merge(*copies, "--out", tmp_path / "m"), "symlink")
     assert not (tmp_path / "m").exists()
 
 
-def test_a_symlinked_images_folder_is_refused(copies, tmp_path):
+def test_a_symlinked_images_folder_is_assert_one_line_error(copies, tmp_path):
     elsewhere = tmp_path / "elsewhere"
     shutil.move(str(copies[1] / "images"), elsewhere)
     os.symlink(elsewhere, copies[1] / "images")
-    refused(merge(*copies, "--out", tmp_path / "m"), "symlink")
+    assert_one_line_error(merge(*copies, "--out", tmp_path / "m"), "symlink")
 
 
-def test_a_label_file_shorter_than_its_manifest_is_refused(copies, tmp_path):
+def test_a_label_file_shorter_than_its_manifest_is_assert_one_line_error(copies, tmp_path):
     csv_path = copies[0] / "labels-0-of-2.csv"
     lines = csv_path.read_text().splitlines(keepends=True)
     csv_path.write_text("".join(lines[:-11]))
-    refused(merge(*copies, "--out", tmp_path / "m"), "disagrees", "20 samples", "9 rows")
+    assert_one_line_error(merge(*copies, "--out", tmp_path / "m"), "disagrees", "20 samples", "9 rows")
 
 
-def test_label_files_that_disagree_are_refused(copies, tmp_path):
+def test_label_files_that_disagree_are_assert_one_line_error(copies, tmp_path):
     txt = copies[0] / "labels-0-of-2.txt"
     lines = txt.read_text().splitlines(keepends=True)
     lines[4] = lines[4].rsplit("\t", 1)[0] + "\tZ\n"
     txt.write_text("".join(lines))
-    refused(merge(*copies, "--out", tmp_path / "m"), "does not match")
+    assert_one_line_error(merge(*copies, "--out", tmp_path / "m"), "does not match")
 
 
 def test_a_missing_image_is_one_line(copies, tmp_path):
     (copies[1] / "images" / "0" / "25.png").unlink()
-    refused(merge(*copies, "--out", tmp_path / "m"), "25.png", "missing")
+    assert_one_line_error(merge(*copies, "--out", tmp_path / "m"), "25.png", "missing")
 
 
 def test_merging_into_an_existing_synthesis_needs_overwrite_and_then_keeps_no_old_image(smoke_run, copies, tmp_path):
     out = synthesize(smoke_run, 60, tmp_path / "old", seed=9, batch_size=16).out
-    refused(merge(*copies, "--out", out), "--overwrite")
+    assert_one_line_error(merge(*copies, "--out", out), "--overwrite")
     result = merge(*copies, "--out", out, "--overwrite")
     assert result.exit_code == 0, result.output
     assert len(list((out / "images").rglob("*.png"))) == N
     assert tree_digest(out) == tree_digest(synthesize(smoke_run, N, tmp_path / "w", seed=3, batch_size=16).out)
 
 
-def test_shards_whose_manifest_claims_another_sample_count_are_refused(copies, tmp_path):
+def test_shards_whose_manifest_claims_another_sample_count_are_assert_one_line_error(copies, tmp_path):
     path = copies[0] / "manifest-0-of-2.json"
     data = json.loads(path.read_text())
     data["samples"] = 7
     path.write_text(json.dumps(data))
-    refused(merge(*copies, "--out", tmp_path / "m"), "says 7 samples")
+    assert_one_line_error(merge(*copies, "--out", tmp_path / "m"), "says 7 samples")

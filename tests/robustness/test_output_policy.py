@@ -10,24 +10,8 @@ from pathlib import Path
 
 import filelock
 import pytest
-from typer.testing import CliRunner
 
-from saae_augment.cli.app import app
-from tests.conftest import digit_image, save_png
-
-
-def run_cli(*args: str):
-    return CliRunner().invoke(app, [str(a) for a in args])
-
-
-def one_error_line(result, *needles: str) -> str:
-    assert result.exit_code == 1, result.output
-    assert "Traceback" not in result.output
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
-    for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
+from tests.conftest import assert_one_line_error, digit_image, invoke, mounted_tmpfs, save_png
 
 
 def labeled_folder(root: Path, n: int = 30) -> Path:
@@ -55,8 +39,8 @@ def synth_args(run: Path, out: Path, n: int = 20, *extra: str) -> list[str]:
 def test_synth_into_a_users_labeled_folder_is_refused_and_changes_nothing(smoke_run, tmp_path, flag):
     data = labeled_folder(tmp_path / "mine")
     before = snapshot(data)
-    result = run_cli(*synth_args(smoke_run, data), *flag)
-    one_error_line(result, str(data))
+    result = invoke(*synth_args(smoke_run, data), *flag)
+    assert_one_line_error(result, str(data))
     assert snapshot(data) == before
 
 
@@ -64,12 +48,12 @@ def test_synth_over_an_earlier_set_with_an_empty_manifest_needs_overwrite_and_le
     smoke_run, tmp_path
 ):
     out = tmp_path / "s"
-    assert run_cli(*synth_args(smoke_run, out, 40)).exit_code == 0
+    assert invoke(*synth_args(smoke_run, out, 40)).exit_code == 0
     (out / "manifest.json").write_text("")
-    one_error_line(run_cli(*synth_args(smoke_run, out, 20)), "--overwrite")
-    one_error_line(run_cli(*synth_args(smoke_run, out, 20, "--resume")), "damaged")
+    assert_one_line_error(invoke(*synth_args(smoke_run, out, 20)), "--overwrite")
+    assert_one_line_error(invoke(*synth_args(smoke_run, out, 20, "--resume")), "damaged")
     assert len(list((out / "images").rglob("*.png"))) == 40  # nothing lost by the refusals
-    result = run_cli(*synth_args(smoke_run, out, 20, "--overwrite"))
+    result = invoke(*synth_args(smoke_run, out, 20, "--overwrite"))
     assert result.exit_code == 0, result.output
     assert len(list((out / "images").rglob("*.png"))) == 20
     assert (out / "labels.csv").read_text().count("\n") == 21
@@ -78,17 +62,17 @@ def test_synth_over_an_earlier_set_with_an_empty_manifest_needs_overwrite_and_le
 
 def test_overwrite_never_removes_a_file_we_did_not_write(smoke_run, tmp_path):
     out = tmp_path / "s"
-    assert run_cli(*synth_args(smoke_run, out)).exit_code == 0
+    assert invoke(*synth_args(smoke_run, out)).exit_code == 0
     (out / "notes.txt").write_text("mine")
-    one_error_line(run_cli(*synth_args(smoke_run, out, 20, "--overwrite")), "notes.txt", "did not write")
+    assert_one_line_error(invoke(*synth_args(smoke_run, out, 20, "--overwrite")), "notes.txt", "did not write")
     assert (out / "notes.txt").read_text() == "mine" and (out / "labels.csv").exists()
 
 
 def test_render_again_needs_overwrite_and_then_leaves_no_stale_images(tmp_path):
     out = tmp_path / "glyphs"
-    assert run_cli("render", "--charset", "digits", "--size", "16", "--out", out).exit_code == 0
-    one_error_line(run_cli("render", "--chars", "ab", "--size", "16", "--out", out), "--overwrite")
-    result = run_cli("render", "--chars", "ab", "--size", "16", "--out", out, "--overwrite")
+    assert invoke("render", "--charset", "digits", "--size", "16", "--out", out).exit_code == 0
+    assert_one_line_error(invoke("render", "--chars", "ab", "--size", "16", "--out", out), "--overwrite")
+    result = invoke("render", "--chars", "ab", "--size", "16", "--out", out, "--overwrite")
     assert result.exit_code == 0, result.output
     assert len(list((out / "images").glob("*.png"))) == 2
     assert (out / "labels.txt").read_text().count("\n") == 2
@@ -99,14 +83,14 @@ def test_data_split_and_make_plates_refuse_a_folder_that_holds_something(tmp_pat
         out = tmp_path / args[1]
         out.mkdir()
         (out / "old.png").write_bytes(b"x")
-        one_error_line(run_cli(*args, "--out", out), "old.png")
+        assert_one_line_error(invoke(*args, "--out", out), "old.png")
         assert sorted(p.name for p in out.iterdir()) == ["old.png"]
 
 
 def test_data_split_overwrite_replaces_its_own_split(tmp_path):
     out = tmp_path / "split"
-    assert run_cli("data", "split", "digits", "--per-class", "5", "--out", out).exit_code == 0
-    assert run_cli("data", "split", "digits", "--per-class", "2", "--out", out, "--overwrite").exit_code == 0
+    assert invoke("data", "split", "digits", "--per-class", "5", "--out", out).exit_code == 0
+    assert invoke("data", "split", "digits", "--per-class", "2", "--out", out, "--overwrite").exit_code == 0
     assert len(list((out / "train" / "images").glob("*.png"))) == 20
 
 
@@ -114,8 +98,8 @@ def test_eval_ocr_refuses_an_old_folder_before_any_training(tmp_path):
     out = tmp_path / "eval"
     out.mkdir()
     (out / "synth-sheet.png").write_bytes(b"old")
-    result = run_cli("eval-ocr", "--train", "digits", "--test", "digits", "--steps", "1", "--seeds", "1", "--out", out)
-    one_error_line(result, "synth-sheet.png")
+    result = invoke("eval-ocr", "--train", "digits", "--test", "digits", "--steps", "1", "--seeds", "1", "--out", out)
+    assert_one_line_error(result, "synth-sheet.png")
 
 
 # --- paths that cannot be folders ----------------------------------------------------------------
@@ -131,34 +115,26 @@ def test_an_out_that_is_a_file_or_under_one_is_one_line(smoke_run, tmp_path, und
         ["render", "--chars", "a", "--out", str(out)],
         ["train", "--max-steps", "1", "--recipe", "smoke", "--out", str(out)],
     ):
-        one_error_line(run_cli(*args), "is a file" if not under else "which is a file")
+        assert_one_line_error(invoke(*args), "is a file" if not under else "which is a file")
     assert afile.read_text() == "keep"
 
 
 @pytest.fixture
 def read_only_disk(tmp_path):
     """A real read-only file system (tmpfs mounted ro): what root cannot write either."""
-    mount = tmp_path / "ro"
-    mount.mkdir()
-    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(mount)], capture_output=True)
-    if made.returncode != 0:
-        pytest.skip(f"cannot mount a read-only tmpfs here ({made.stderr.decode().strip()[:80]})")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], capture_output=True)
+    yield from mounted_tmpfs(tmp_path / "ro", "ro,size=1m")
 
 
 def test_a_read_only_out_for_train_is_one_line(read_only_disk):
     for out in (read_only_disk, read_only_disk / "run"):
-        one_error_line(
-            run_cli("train", "--recipe", "smoke", "--max-steps", "1", "--out", out), "cannot", "ead-only", str(out)
+        assert_one_line_error(
+            invoke("train", "--recipe", "smoke", "--max-steps", "1", "--out", out), "cannot", "ead-only", str(out)
         )
 
 
 def test_a_failed_start_leaves_no_folder_behind(tmp_path):
     out = tmp_path / "new" / "glyphs"
-    one_error_line(run_cli("render", "--chars", "a", "--font", tmp_path / "nofont.ttf", "--out", out))
+    assert_one_line_error(invoke("render", "--chars", "a", "--font", tmp_path / "nofont.ttf", "--out", out))
     assert not (tmp_path / "new").exists()
 
 
@@ -179,8 +155,8 @@ def test_a_second_synth_into_a_folder_in_use_is_refused_with_the_holders_pid(smo
     out = tmp_path / "busy"
     lock = hold(out)
     try:
-        result = run_cli(*synth_args(smoke_run, out), *(["--resume"] if resume else []))
-        one_error_line(result, "in use", "pid 4242")
+        result = invoke(*synth_args(smoke_run, out), *(["--resume"] if resume else []))
+        assert_one_line_error(result, "in use", "pid 4242")
     finally:
         lock.release()
     assert not (out / "labels.csv").exists()
@@ -194,8 +170,8 @@ def test_a_second_train_on_a_run_in_use_is_refused(smoke_run, tmp_path):
     lock = hold(run, "train")
     metrics = (run / "metrics.jsonl").read_bytes()
     try:
-        one_error_line(run_cli("train", "--resume", run, "--max-steps", "30"), "in use", "pid 4242")
-        one_error_line(run_cli("train", "--recipe", "smoke", "--out", run, "--overwrite"), "in use")
+        assert_one_line_error(invoke("train", "--resume", run, "--max-steps", "30"), "in use", "pid 4242")
+        assert_one_line_error(invoke("train", "--recipe", "smoke", "--out", run, "--overwrite"), "in use")
     finally:
         lock.release()
     assert (run / "metrics.jsonl").read_bytes() == metrics
@@ -225,26 +201,26 @@ def test_a_run_stopped_before_its_first_checkpoint_can_be_started_again(tmp_path
     (run / "config.yaml").write_text("name: smoke\n")
     (run / "grids").mkdir()
     (run / "checkpoints").mkdir()
-    one_error_line(run_cli("train", "--resume", run), "before its first checkpoint", "--overwrite")
-    one_error_line(run_cli("train", "--recipe", "smoke", "--out", run, "--max-steps", "2"), "--overwrite")
-    result = run_cli("train", "--recipe", "smoke", "--out", run, "--max-steps", "2", "--overwrite")
+    assert_one_line_error(invoke("train", "--resume", run), "before its first checkpoint", "--overwrite")
+    assert_one_line_error(invoke("train", "--recipe", "smoke", "--out", run, "--max-steps", "2"), "--overwrite")
+    result = invoke("train", "--recipe", "smoke", "--out", run, "--max-steps", "2", "--overwrite")
     assert result.exit_code == 0, result.output
     assert (run / "checkpoints" / "last.pt").exists()
 
 
 def test_an_out_that_no_file_system_takes_is_one_line(tmp_path):
-    one_error_line(run_cli("render", "--chars", "a", "--out", f"{tmp_path}/{'x' * 300}"), "--out", "too long")
-    nul = run_cli("render", "--chars", "a", "--out", f"{tmp_path}/bad\0name")  # refused by the parser itself
+    assert_one_line_error(invoke("render", "--chars", "a", "--out", f"{tmp_path}/{'x' * 300}"), "--out", "too long")
+    nul = invoke("render", "--chars", "a", "--out", f"{tmp_path}/bad\0name")  # refused by the parser itself
     assert nul.exit_code == 2 and "null byte" in nul.output and "Traceback" not in nul.output
 
 
 def test_eval_ocr_refuses_a_synthesis_that_is_not_complete(smoke_run, tmp_path):
     synth = tmp_path / "s"
-    assert run_cli(*synth_args(smoke_run, synth, 20)).exit_code == 0
+    assert invoke(*synth_args(smoke_run, synth, 20)).exit_code == 0
     manifest = json.loads((synth / "manifest.json").read_text())
     (synth / "manifest.json").write_text(json.dumps(manifest | {"status": "interrupted"}))
     args = ["eval-ocr", "--train", "digits", "--test", "digits", "--synth", synth, "--steps", "1", "--seeds", "1"]
-    one_error_line(run_cli(*args, "--out", tmp_path / "e"), "not complete", "--resume")
+    assert_one_line_error(invoke(*args, "--out", tmp_path / "e"), "not complete", "--resume")
     assert not (tmp_path / "e").exists()
 
 
@@ -252,7 +228,7 @@ def test_our_lock_and_ledger_are_not_reported_as_stray_files_of_a_data_set(smoke
     from saae_augment.data.load import load_dataset
 
     synth = tmp_path / "s"
-    assert run_cli(*synth_args(smoke_run, synth, 20)).exit_code == 0
+    assert invoke(*synth_args(smoke_run, synth, 20)).exit_code == 0
     assert (synth / ".saae-lock").exists() and (synth / ".saae-output.json").exists()
     data = load_dataset(f"images:{synth}", labels_required=False)
     assert len(data) == 20 and data.report.ignored_files == [
