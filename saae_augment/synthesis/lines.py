@@ -116,7 +116,8 @@ class LineSynthesizer(Synthesizer):
         self.judge = fuse_conv_bn(self.judge).to(memory_format=fmt)
         self.fonts = _open_fonts(payload["glyph"]["font_files"])
         self.content_fonts = [f.name for f in self.fonts]
-        self.training_texts: list[str] = list(payload["data"].get("texts", []))
+        texts = payload["data"].get("texts", "")
+        self.training_texts: list[str] = texts.split("\n") if isinstance(texts, str) and texts else []
         self.varied = True
 
     def check_texts(self, spec: LineTexts, seed: int) -> None:

@@ -291,6 +291,9 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
             "data": {
                 "spec": data_spec,
                 "fingerprint": fingerprint,
+                # the training texts, one string (one item for the checkpoint's structure budget):
+                # synthesis draws from them when the user gives no texts, even with other --styles
+                "texts": "\n".join(train_y),
                 "n_train": len(train_x),
                 "n_val": len(val_x),
                 "skipped": dataset.report.skipped,

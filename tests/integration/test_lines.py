@@ -167,3 +167,12 @@ def test_synth_lines_to_lmdb_round_trips(line_run, tmp_path):
     synthesize(line_run.run_dir, 8, tmp_path / "db", device="cpu", fmt="lmdb", pattern="plate-us")
     data = load_dataset(f"lmdb:{tmp_path / 'db'}", mode="RGB")
     assert len(data) == 8 and all(US_PLATE.match(x) for x in data.labels)
+
+
+def test_without_texts_or_pattern_synth_writes_the_training_texts_even_in_other_styles(plate_sets, tmp_path):
+    run = train(plate_sets / "train", "words", TINY, tmp_path / "run", device="cpu").run_dir
+    own = set(load_dataset(plate_sets / "train").labels)
+    styles = f"images:{plate_sets / 'test' / 'images'}"  # unlabeled: no texts come from the styles
+    synthesize(run, 12, tmp_path / "s", seed=1, batch_size=6, device="cpu", styles=styles)
+    written = load_dataset(tmp_path / "s").labels
+    assert len(written) == 12 and set(written) <= own
