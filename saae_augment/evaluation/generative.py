@@ -301,11 +301,18 @@ def evaluate_generator(
 
     if n < 10:
         raise UsageError("--n must be at least 10")
-    for run in (ckpt, compare):  # refuse a bad checkpoint before the first file is written
-        if run is not None:
-            load_checkpoint(run)
+    # refuse a bad checkpoint before the first file is written; the task is the checkpoint's
+    tasks = {load_checkpoint(run).get("task", "chars") for run in (ckpt, compare) if run is not None}
+    if len(tasks) > 1:
+        raise UsageError("--compare needs a run of the same task (characters with characters, lines with lines)")
     out = Path(out)
     with claim_output(out, "eval-gen", GEN_ENTRIES, overwrite=overwrite):
+        if tasks == {"lines"}:
+            from saae_augment.evaluation.generative_lines import evaluate_line_generator
+
+            if real is not None or val is not None:
+                raise UsageError("a line run is measured on held-out real lines only: give --test, not --real/--val")
+            return evaluate_line_generator(ckpt, out, test, n, seed, cas_steps, compare, device)
         return _evaluate(ckpt, out, real, val, test, n, seed, cas_steps, compare, device)
 
 

@@ -176,3 +176,23 @@ def test_without_texts_or_pattern_synth_writes_the_training_texts_even_in_other_
     synthesize(run, 12, tmp_path / "s", seed=1, batch_size=6, device="cpu", styles=styles)
     written = load_dataset(tmp_path / "s").labels
     assert len(written) == 12 and set(written) <= own
+
+
+def test_eval_gen_on_a_line_run_writes_its_report(line_run, plate_sets, tmp_path):
+    from tests.conftest import invoke
+
+    out = tmp_path / "g"
+    args = ["eval-gen", "--ckpt", line_run.run_dir, "--n", "24", "--cas-steps", "10", "--out", out]
+    result = invoke(*args, "--test", plate_sets / "test")
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["task"] == "lines" and metrics["samples"] == 24 and metrics["n_test"] == 15
+    assert metrics["texts"] == {"mode": "pattern", "pattern": "plate-us"}
+    assert {"content_accuracy", "content_cer", "cas_accuracy", "cas_cer", "nn_distance_samples"} <= set(metrics)
+    report = (out / "report.md").read_text()
+    assert "exact-read rate" in report and "![" in report
+    assert Image.open(out / "samples.png").width > 4 * 96
+    # the run's own held-out lines when no --test is given; --real/--val do not apply to lines
+    assert invoke(*args[:-1], tmp_path / "g2").exit_code == 0
+    refused = invoke(*args[:-1], tmp_path / "g3", "--real", plate_sets / "train")
+    assert refused.exit_code == 1 and "--test" in refused.output
