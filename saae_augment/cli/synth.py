@@ -63,7 +63,8 @@ def synth(
 ) -> None:
     """Write N correctly labeled samples in the style of real images; resumable and shardable."""
     from saae_augment.distributed import World
-    from saae_augment.synthesis.run import parse_shard, synthesize
+    from saae_augment.synthesis.options import SynthOptions, parse_shard
+    from saae_augment.synthesis.run import run_synthesis
 
     labels = read_texts_file(labels_file) if labels_file else None
     if n is None:
@@ -86,10 +87,8 @@ def synth(
             plain(done, total)
 
     with progress:
-        result = synthesize(
-            ckpt,
-            n,
-            out_dir,
+        options = SynthOptions(
+            n=n,
             seed=seed,
             batch_size=batch_size,
             content=content,
@@ -103,13 +102,13 @@ def synth(
             shard=parse_shard(shard),
             device=device,
             workers=workers,
-            on_progress=on_progress,
             precision=precision,
             select=select,
             texts=texts,
             pattern=pattern,
             overwrite=overwrite,
         )
+        result = run_synthesis(ckpt, out_dir, options, on_progress)
     if result.status == "interrupted":
         if result.main:
             err.print(

@@ -11,37 +11,34 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
 import json
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
-from saae_augment.data.augment import Augmenter
 from saae_augment.distributed import World, joined, rank_device
 from saae_augment.errors import UsageError
 from saae_augment.manifest import write_manifest
 from saae_augment.outfolder import Ledger, claim_output, is_control_file
 from saae_augment.stopsignals import stop_on_signals
+from saae_augment.synthesis.batches import make_batch, row_fields
 from saae_augment.synthesis.generate import Synthesizer
 from saae_augment.synthesis.lines import LineSynthesizer, LineTexts, line_texts
 from saae_augment.synthesis.merge import judged, merge_shards, shard_range
-from saae_augment.synthesis.sampling import ContentSpec, SamplePlan, content_spec, plan
-from saae_augment.synthesis.writers import LmdbWriter, PngWriter, SampleWriter, image_relpath, write_error
+from saae_augment.synthesis.options import SynthOptions, default_batch_size, shard_suffix
+from saae_augment.synthesis.sampling import ContentSpec, content_spec
+from saae_augment.synthesis.writers import LmdbWriter, PngWriter, SampleWriter, write_error
 from saae_augment.training.checkpoint import load_checkpoint, resolve_checkpoint_path
 from saae_augment.training.device import pick_device
 
-FORMATS = ("png", "lmdb")
 # What an unsharded synthesis writes into its folder (the ledger lists these; see outfolder.py).
 SYNTH_ENTRIES = ["images", "labels.csv", "labels.txt", "manifest.json", "data.mdb", "lock.mdb"]
-SELECT_TRIES = 8  # --select: draws per sample before the last one is kept as it is
 
 
 @dataclass
@@ -55,34 +52,6 @@ class SynthResult:
     content_cer: float | None = None  # lines: the judge's character error rate against the labels
     main: bool = True  # False on torchrun ranks other than 0 (rank 0 reports the merged result)
     status: str = "complete"  # or "interrupted" (Ctrl-C / SIGTERM): continue with --resume
-
-
-def default_batch_size(device: torch.device) -> int:
-    """Samples per model call when the user does not say: the output never depends on it, only
-    speed and memory do (a GPU wants large batches to be busy; 2,048 lines of 32×128 in bf16
-    stay within a few GB)."""
-    return 2048 if device.type == "cuda" else 512
-
-
-def parse_shard(text: str | None) -> tuple[int, int] | None:
-    """`i/n` with 0 ≤ i < n."""
-    if text is None:
-        return None
-    try:
-        i, n = (int(x) for x in str(text).split("/"))
-    except ValueError:
-        raise UsageError(f"--shard {text!r} is not i/n (e.g. 0/4)") from None
-    if not (n >= 1 and 0 <= i < n):
-        raise UsageError(f"--shard {text}: need 0 <= i < n")
-    return i, n
-
-
-def shard_suffix(shard: tuple[int, int] | None) -> str:
-    return "" if shard is None else f"-{shard[0]}-of-{shard[1]}"
-
-
-def _labels_digest(labels: Sequence[str] | None) -> str | None:
-    return None if labels is None else hashlib.sha256("\n".join(labels).encode()).hexdigest()
 
 
 def open_synthesizer(
@@ -128,88 +97,36 @@ def _previous_synthesis(out: Path, manifest_name: str, resume: bool) -> dict[str
     return previous
 
 
-def _redraw_misread(
-    synth: Synthesizer,
-    plans: list[SamplePlan],
-    images: np.ndarray,
-    reads: list[str],
-    tries: list[int],
-    seed: int,
-    spec: ContentSpec | LineTexts,
-    style_mix: bool,
-) -> None:
-    """Selection, in place: samples the judge misreads are drawn again until read right or out of
-    tries (then the last try is kept, and its row says the judge read something else)."""
-    for attempt in range(1, SELECT_TRIES):
-        bad = [j for j, (p, r) in enumerate(zip(plans, reads, strict=True)) if r != p.label]
-        if not bad:
-            return
-        again = [
-            plan(
-                seed,
-                plans[j].index,
-                spec if isinstance(spec, ContentSpec) else None,
-                len(synth.pool.sources),
-                style_mix,
-                len(synth.content_fonts),
-                attempt,
-                plans[j].label,
-            )
-            for j in bad
-        ]
-        new_images, new_reads = synth.generate(again)
-        for j, p, img, read in zip(bad, again, new_images, new_reads, strict=True):
-            plans[j], images[j], reads[j], tries[j] = p, img, read, attempt + 1
-
-
 def synthesize(
-    ckpt: str | Path,
-    n: int,
-    out: str | Path,
-    seed: int = 0,
-    batch_size: int | None = None,
-    content: str = "uniform",
-    classes: Sequence[str] | None = None,
-    labels: Sequence[str] | None = None,
-    styles: str | Path | None = None,
-    style_mix: bool = False,
-    augment: str | None = None,
-    fmt: str = "png",
-    resume: bool = False,
-    shard: tuple[int, int] | None = None,
-    device: str = "auto",
-    workers: int | None = None,
-    on_progress: Callable[[int, int], None] | None = None,
-    precision: str = "auto",
-    select: bool = False,
-    texts: Sequence[str] | None = None,
-    pattern: str | None = None,
-    overwrite: bool = False,
+    ckpt: str | Path, n: int, out: str | Path, on_progress: Callable[[int, int], None] | None = None, **options: Any
 ) -> SynthResult:
-    """Write samples [shard range of 0..n) of the run (`ckpt`, `seed`) to `out`.
+    """`run_synthesis` with the options as keywords (the fields of `SynthOptions`)."""
+    return run_synthesis(ckpt, out, SynthOptions(n=n, **options), on_progress)
+
+
+def run_synthesis(
+    ckpt: str | Path, out: str | Path, opts: SynthOptions, on_progress: Callable[[int, int], None] | None = None
+) -> SynthResult:
+    """Write samples [shard range of 0..n) of the run (`ckpt`, `opts.seed`) to `out`.
 
     Output bytes depend only on the checkpoint, seed, n's sample choices and the options that
     choose content, style, augmentation and precision; never on `batch_size`, `workers`, shards
-    or resumes. `precision`: fp32, bf16 (autocast; faster on CPUs with AVX512-BF16 and on GPUs),
-    or auto (bf16 on CUDA, fp32 elsewhere). `select`: a sample the judge does not read as its
-    label is drawn again (new style, font and warp; same label), up to SELECT_TRIES times.
-    `batch_size` None: `default_batch_size` of the device. `out` must be empty or new, unless
-    `resume` (continue it) or `overwrite` (replace what saae-augment wrote there; see outfolder.py).
+    or resumes (see SynthOptions). `out` must be empty or new, unless `resume` (continue it) or
+    `overwrite` (replace what saae-augment wrote there; see outfolder.py).
 
     Under `torchrun` (WORLD_SIZE > 1) each rank writes its shard into `out` and rank 0 merges them.
     """
-    args = dict(locals())
     world = World.from_env()
     if not world.distributed:
-        return _write(**args)
-    if shard is not None:
+        return _write(ckpt, Path(out), opts, on_progress)
+    if opts.shard is not None:
         raise UsageError("--shard and torchrun both split the samples; use one (under torchrun, rank i writes shard i)")
-    if fmt == "lmdb":
+    if opts.fmt == "lmdb":
         raise UsageError("--format lmdb is one file that one process writes; under torchrun write PNG")
-    dev = rank_device(pick_device(device), world)
+    dev = rank_device(pick_device(opts.device), world)
     t0 = time.perf_counter()
     with joined(world, dev, backend="gloo"):  # gloo: the group only waits for the shards
-        mine = _write(**(args | {"shard": (world.rank, world.size), "device": dev}))
+        mine = _write(ckpt, Path(out), opts.replace(shard=(world.rank, world.size), device=dev), on_progress)
         (stopped,) = world.any(mine.status != "complete")
         if stopped:  # a shard is unfinished: nothing to merge yet
             return dataclasses.replace(mine, main=world.is_main, status="interrupted")
@@ -235,100 +152,60 @@ def synthesize(
 
 
 def _write(
-    ckpt: str | Path,
-    n: int,
-    out: str | Path,
-    seed: int,
-    batch_size: int | None,
-    content: str,
-    classes: Sequence[str] | None,
-    labels: Sequence[str] | None,
-    styles: str | Path | None,
-    style_mix: bool,
-    augment: str | None,
-    fmt: str,
-    resume: bool,
-    shard: tuple[int, int] | None,
-    device: str | torch.device,
-    workers: int | None,
-    on_progress: Callable[[int, int], None] | None,
-    precision: str,
-    select: bool,
-    texts: Sequence[str] | None,
-    pattern: str | None,
-    overwrite: bool,
+    ckpt: str | Path, out: Path, opts: SynthOptions, on_progress: Callable[[int, int], None] | None
 ) -> SynthResult:
     """One process's part: all of it, or shard i/n."""
-    if precision not in ("auto", "fp32", "bf16"):
-        raise UsageError(f"--precision must be auto, fp32 or bf16, not {precision!r}")
-    if n < 1:
-        raise UsageError("--n must be at least 1")
-    if batch_size is not None and batch_size < 1:
-        raise UsageError("--batch-size must be at least 1")
-    if fmt not in FORMATS:
-        raise UsageError(f"--format must be png or lmdb, not {fmt!r}")
-    if fmt == "lmdb" and shard is not None:
-        raise UsageError("--format lmdb cannot be sharded; write PNG shards and merge them")
-    if augment is not None:
-        Augmenter(augment)  # fail now, with one line, not in a worker thread
-    out = Path(out)
+    shard, seed = opts.shard, opts.seed
     suffix = shard_suffix(shard)
     manifest_name = f"manifest{suffix}.json"
-    dev = device if isinstance(device, torch.device) else pick_device(device)
-    batch_size = batch_size or default_batch_size(dev)
-    synth = open_synthesizer(ckpt, dev, styles, precision)
+    dev = opts.device if isinstance(opts.device, torch.device) else pick_device(opts.device)
+    batch_size = opts.batch_size or default_batch_size(dev)
+    synth = open_synthesizer(ckpt, dev, opts.styles, opts.precision)
     spec: ContentSpec | LineTexts
     if synth.lines:
-        if content != "uniform" or classes:
+        if opts.content != "uniform" or opts.classes:
             raise UsageError(
                 "--content and --classes choose classes of a character checkpoint; this one writes lines: "
                 "use --texts-file, --labels-file or --pattern"
             )
-        own_texts = synth.training_texts or (synth.pool.labels if styles is None else [])
-        spec = line_texts(synth.charset, labels, texts, pattern, synth.recipe.data.pattern, own_texts)
+        own_texts = synth.training_texts or (synth.pool.labels if opts.styles is None else [])
+        spec = line_texts(synth.charset, opts.labels, opts.texts, opts.pattern, synth.recipe.data.pattern, own_texts)
         synth.check_texts(spec, seed)  # a text too long to draw is refused before anything is written
     else:
-        if texts is not None or pattern is not None:
+        if opts.texts is not None or opts.pattern is not None:
             raise UsageError("--texts-file and --pattern are for line checkpoints (plates, words); use --labels-file")
-        spec = content_spec(synth.classes, content, synth.class_counts, classes, labels)
+        spec = content_spec(synth.classes, opts.content, synth.class_counts, opts.classes, opts.labels)
     settings = {
         "checkpoint_sha256": synth.checkpoint_sha256,
         "recipe": synth.recipe.name,
-        "n": n,
+        "n": opts.n,
         "shard": list(shard) if shard else None,
-        "content": spec.describe() | {"labels_sha256": _labels_digest(labels or texts)},
+        "content": spec.describe() | {"labels_sha256": opts.labels_digest()},
         "styles": {"spec": synth.pool.spec, "pool_size": len(synth.pool.sources)},
-        "style_mix": style_mix,
-        "augment": augment,
-        "format": fmt,
+        "style_mix": opts.style_mix,
+        "augment": opts.augment,
+        "format": opts.fmt,
         "size": list(synth.size),
-        "select": select,
+        "select": opts.select,
         "content_fonts": synth.content_fonts,
         "content_warp": synth.warp,
-        "precision": "bf16" if precision == "bf16" or (precision == "auto" and dev.type == "cuda") else "fp32",
+        "precision": opts.precision_on(dev),
     }
     shard_entries = [f"labels{suffix}.csv", f"labels{suffix}.txt", f"manifest{suffix}.json", "images"]
     with claim_output(
         out,
         "synth",
         shard_entries if shard else SYNTH_ENTRIES,
-        resume=resume,
-        overwrite=overwrite,
+        resume=opts.resume,
+        overwrite=opts.overwrite,
         suffix=suffix,
         siblings=_other_shard if shard else None,
         shared=("images",) if shard else (),
         resume_hint=", --resume to continue it",
         adopt_later=True,
     ) as folder:
-        fonts_column = len(synth.content_fonts) > 1
-        fields = (
-            ["path", "label", "style", "seed", "judge"]
-            + (["style_b", "mix"] if style_mix else [])
-            + (["font"] if fonts_column else [])
-            + (["tries"] if select else [])
-        )
-        writer_cls: type[SampleWriter] = PngWriter if fmt == "png" else LmdbWriter
-        previous = _previous_synthesis(out, manifest_name, resume)
+        writer_cls: type[SampleWriter] = PngWriter if opts.fmt == "png" else LmdbWriter
+        previous = _previous_synthesis(out, manifest_name, opts.resume)
         folder.write_ledger()  # the folder is ours: new, or the synthesis we continue
         if previous is not None and (previous.get("settings") != settings or previous.get("seed") != seed):
             changed = sorted(k for k in settings if previous.get("settings", {}).get(k) != settings[k])
@@ -336,8 +213,9 @@ def _write(
                 f"--resume: {out} was made with other settings ({', '.join(changed) or 'seed'}); "
                 "rerun with the same options, or use another --out"
             )
-        lo, hi = shard_range(n, shard)
-        writer = writer_cls(out, suffix, fields, augment, workers or max(1, (os.cpu_count() or 2)))
+        lo, hi = shard_range(opts.n, shard)
+        workers = opts.workers or max(1, (os.cpu_count() or 2))
+        writer = writer_cls(out, suffix, row_fields(synth, opts), opts.augment, workers)
         started = time.strftime("%Y-%m-%dT%H:%M:%S")
         where = {"checkpoint": str(synth.checkpoint_path)}
 
@@ -368,40 +246,7 @@ def _write(
             for b0 in range(start, hi, batch_size):
                 if stop.is_set():
                     break  # Ctrl-C / SIGTERM: the batches in hand are written, the manifest says so
-                plans = [
-                    plan(
-                        seed,
-                        i,
-                        spec if isinstance(spec, ContentSpec) else None,
-                        len(synth.pool.sources),
-                        style_mix,
-                        len(synth.content_fonts),
-                        label=spec.text(seed, i) if isinstance(spec, LineTexts) else None,
-                    )
-                    for i in range(b0, min(hi, b0 + batch_size))
-                ]
-                images, reads = synth.generate(plans)
-                tries = [1] * len(plans)
-                if select:
-                    _redraw_misread(synth, plans, images, reads, tries, seed, spec, style_mix)
-                rows, items = [], []
-                for p, img, read, n_tries in zip(plans, images, reads, tries, strict=True):
-                    path = image_relpath(p.index) if fmt == "png" else f"image-{p.index + 1:09d}"
-                    row = {
-                        "path": path,
-                        "label": p.label,
-                        "style": synth.pool.sources[p.style],
-                        "seed": p.seed,
-                        "judge": read,
-                    }
-                    if style_mix:
-                        row |= {"style_b": synth.pool.sources[p.style_b], "mix": f"{p.mix:.4f}"}
-                    if fonts_column:
-                        row["font"] = synth.content_fonts[p.font]
-                    if select:
-                        row["tries"] = n_tries
-                    rows.append(row)
-                    items.append((p.index, img, p.aug_seed))
+                items, rows = make_batch(synth, spec, opts, range(b0, min(hi, b0 + batch_size)))
                 writer.submit(items, rows)
                 if on_progress:
                     on_progress(min(hi, b0 + batch_size) - lo, hi - lo)
