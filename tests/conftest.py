@@ -130,7 +130,7 @@ def bad_csv_folder(tmp_path: Path) -> Path:
 
 
 def find_cjk_font():
-    from saae_augment.data.lines import covering_font
+    from saae_augment.data.fonts import covering_font
     from saae_augment.errors import FontError
 
     try:

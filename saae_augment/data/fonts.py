@@ -217,9 +217,30 @@ def missing_glyphs_message(font: Font, missing: str) -> str:
     hint = "pass a font that has them with --font, or --on-missing skip to leave them out"
     if any(is_cjk(c) for c in missing):
         hint = CJK_INSTALL_HINT + ", or --on-missing skip"
-        from saae_augment.data.lines import draws_distinctly  # (lines draws with glyphs, which imports us)
-
-        have = next((f for f in installed_fonts() if not f.missing(missing) and draws_distinctly(f, missing)), None)
+        # `missing` counts placeholder boxes as missing (Font.codepoints): a font found here draws them
+        have = next((f for f in installed_fonts() if not f.missing(missing)), None)
         if have is not None:
             hint = f"pass --font {have.family!r} ({have.path}), which has them, or --on-missing skip"
     return f"font {font.name} ({font.path}) lacks {len(missing)} character(s): {shown}; {hint}"
+
+
+CJK_HINT = "install a CJK font (Debian/Ubuntu: apt-get install fonts-wqy-zenhei or fonts-noto-cjk) or pass --font"
+
+
+def covering_font(charset: str, font: str | Path | None = None) -> Font:
+    """`font` if given (it must cover `charset`), else DejaVu Sans or the first installed font that
+    covers it. Placeholder boxes do not count as covering (Font.codepoints), so a fallback font
+    such as Last Resort is never the answer, whatever the number of characters."""
+    if font is not None:
+        chosen = resolve_font(font)
+        missing = chosen.missing(charset)
+        if missing:
+            raise FontError(missing_glyphs_message(chosen, missing))
+        return chosen
+    default = resolve_font(None)
+    if not default.missing(charset):
+        return default
+    for candidate in installed_fonts():
+        if not candidate.missing(charset):
+            return candidate
+    raise FontError(f"no installed font has every character of {charset!r}; {CJK_HINT}")

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from saae_augment.data.fonts import Font, missing_glyphs_message, resolve_fonts
+from saae_augment.data.fonts import Font, covering_font, missing_glyphs_message, resolve_fonts
 from saae_augment.data.labelfiles import write_label_files
 from saae_augment.data.sheet import contact_sheet
 from saae_augment.errors import FontError, UsageError
@@ -165,8 +165,6 @@ def render_glyphs(
     elif isinstance(font, (list, tuple)):
         fonts = list(font)
     elif font is None:  # DejaVu Sans where it covers the texts, else an installed font that does
-        from saae_augment.data.lines import covering_font
-
         fonts = [covering_font("".join(dict.fromkeys("".join(texts))))]
     else:
         fonts = resolve_fonts(font)

@@ -56,7 +56,7 @@ def read_labels_csv(file: Path) -> tuple[list[LabelEntry], list[Problem]]:
                 where = f"{file.name}:{start}"
                 if reader.line_num > start and any(_swallowed_rows(c) for c in row):
                     raise DatasetError(
-                        f"{file} line {start}: a quote (\") opened there is not closed on its line, so lines "
+                        f'{file} line {start}: a quote (") opened there is not closed on its line, so lines '
                         f"{start}-{reader.line_num} read as one row; close or remove the quote"
                     )
                 start = reader.line_num + 1
@@ -70,7 +70,7 @@ def read_labels_csv(file: Path) -> tuple[list[LabelEntry], list[Problem]]:
         raise DatasetError(f"{file} is not UTF-8 text; save it as UTF-8") from None
     except csv.Error as exc:
         raise DatasetError(
-            f"{file} line {start}: not valid CSV ({exc}); a quote (\") opened there is not closed: close or remove it"
+            f'{file} line {start}: not valid CSV ({exc}); a quote (") opened there is not closed: close or remove it'
         ) from None
     return entries, problems
 

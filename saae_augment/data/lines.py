@@ -14,44 +14,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from saae_augment.data.fonts import Font, installed_fonts, missing_glyphs_message, resolve_font
+from saae_augment.data.datasets import glyph_bank, reads_as_itself
+from saae_augment.data.fonts import Font, covering_font, installed_fonts
 from saae_augment.data.glyphs import render_text
-from saae_augment.errors import FontError
-
-CJK_HINT = "install a CJK font (Debian/Ubuntu: apt-get install fonts-wqy-zenhei or fonts-noto-cjk) or pass --font"
-
-
-def draws_distinctly(font: Font, charset: str, share: float = 0.9) -> bool:
-    """Whether the font draws different characters differently. Fallback fonts such as Last Resort
-    claim every character in their character map but draw one box per Unicode block."""
-    images = {render_text(c, font, (32, 32)).tobytes() for c in dict.fromkeys(charset)}
-    return len(images) >= share * len(set(charset))
-
-
-def covering_font(charset: str, font: str | Path | None = None) -> Font:
-    """`font` if given (it must cover `charset`), else DejaVu Sans or the first installed font that
-    covers it and draws it (not a fallback font of boxes)."""
-    if font is not None:
-        chosen = resolve_font(font)
-        missing = chosen.missing(charset)
-        if missing:
-            raise FontError(missing_glyphs_message(chosen, missing))
-        return chosen
-    default = resolve_font(None)
-    if not default.missing(charset):
-        return default
-    for candidate in installed_fonts():
-        if not candidate.missing(charset) and draws_distinctly(candidate, charset):
-            return candidate
-    raise FontError(f"no installed font has every character of {charset!r}; {CJK_HINT}")
 
 
 def line_fonts(charset: str, font: str | Path | None, n: int) -> list[Font]:
     """The covering font first, then up to n-1 other installed fonts that cover the charset and
     draw it recognisably: fallback fonts such as Last Resort claim every character in their
     character map but draw boxes, and symbol fonts draw other shapes (same check as for glyphs)."""
-    from saae_augment.data.datasets import glyph_bank, reads_as_itself
-
     first = covering_font(charset, font)
     fonts = [first]
     banks = []

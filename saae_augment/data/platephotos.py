@@ -16,10 +16,9 @@ import numpy as np
 from PIL import Image
 
 from saae_augment.data.augment import Augmenter
-from saae_augment.data.fonts import Font
+from saae_augment.data.fonts import Font, covering_font
 from saae_augment.data.glyphs import SET_ENTRIES, render_text
 from saae_augment.data.labelfiles import write_label_files
-from saae_augment.data.lines import covering_font
 from saae_augment.data.plates import Layout, PlateTexts
 from saae_augment.data.sheet import contact_sheet
 from saae_augment.errors import UsageError

@@ -19,6 +19,9 @@ import numpy as np
 import torch
 
 from saae_augment.atomicio import write_text_atomic
+from saae_augment.core.checkpoint import load_checkpoint
+from saae_augment.core.device import pick_device
+from saae_augment.core.grids import style_transfer_grid
 from saae_augment.data.charsets import CHARSETS
 from saae_augment.data.datasets import stratified_split, to_tensor, to_uint8
 from saae_augment.data.load import load_dataset
@@ -30,9 +33,6 @@ from saae_augment.outfolder import claim_output
 from saae_augment.seeding import derive_seed
 from saae_augment.synthesis.generate import Synthesizer
 from saae_augment.synthesis.sampling import content_spec, plan
-from saae_augment.training.checkpoint import load_checkpoint
-from saae_augment.training.grids import style_transfer_grid
-from saae_augment.training.loop import pick_device
 
 PAPER_PARZEN = [
     ("DBN", "138 ± 2"),

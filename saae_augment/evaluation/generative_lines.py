@@ -17,16 +17,17 @@ from typing import Any
 import numpy as np
 
 from saae_augment.atomicio import write_text_atomic
+from saae_augment.core.device import pick_device
+from saae_augment.core.textmetrics import character_error_rate, word_accuracy
 from saae_augment.data.charsets import CHARSETS
 from saae_augment.data.datasets import random_split, to_tensor, to_uint8
 from saae_augment.data.load import load_dataset
 from saae_augment.data.sheet import contact_sheet
-from saae_augment.evaluation.metrics import character_error_rate, nearest_neighbours, word_accuracy
+from saae_augment.evaluation.metrics import nearest_neighbours
 from saae_augment.evaluation.recognizer import LineRecognizer
 from saae_augment.evaluation.regimes import Pool, batch_sampler
 from saae_augment.synthesis.lines import LineSynthesizer, line_texts
 from saae_augment.synthesis.sampling import plan
-from saae_augment.training.device import pick_device
 
 BATCH = 256
 SHEET = 48

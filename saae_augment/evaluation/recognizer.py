@@ -18,8 +18,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from saae_augment.core.textmetrics import word_accuracy
 from saae_augment.data.datasets import to_tensor
-from saae_augment.evaluation.metrics import word_accuracy
 from saae_augment.model.classifier import CharClassifier
 from saae_augment.model.crnn import CRNN, ctc_loss, encode, greedy_decode
 from saae_augment.seeding import derive_seed

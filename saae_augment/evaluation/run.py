@@ -19,11 +19,11 @@ from typing import Any
 import numpy as np
 
 from saae_augment._version import __version__
+from saae_augment.core.textmetrics import character_error_rate, word_accuracy
 from saae_augment.data.augment import Augmenter
 from saae_augment.data.datasets import random_split, stratified_split
 from saae_augment.data.load import list_labels, load_dataset
 from saae_augment.errors import UsageError
-from saae_augment.evaluation.metrics import character_error_rate, word_accuracy
 from saae_augment.evaluation.recognizer import CharRecognizer, LineRecognizer, Recognizer
 from saae_augment.evaluation.regimes import (
     ADDITIVE,

@@ -89,3 +89,20 @@ def greedy_decode(scores: torch.Tensor, charset: Sequence[str]) -> list[str]:
             prev = k
         out.append("".join(chars))
     return out
+
+
+def build_reader(channels: int, charset: str) -> CRNN:
+    """The CRNN every line reader uses (recognition head, judge, synthesis' judge, eval-ocr's
+    recognizer): its defaults, conv-only (see model/crnn.py for why)."""
+    return CRNN(channels, len(charset))
+
+
+def read_lines(reader: torch.nn.Module, images: torch.Tensor, charset: str, batch_size: int = 256) -> list[str]:
+    """What `reader` reads in each image (greedy CTC decoding), in batches, in eval mode."""
+    was_training = reader.training
+    reader.eval()
+    out = [
+        t for i in range(0, len(images), batch_size) for t in greedy_decode(reader(images[i : i + batch_size]), charset)
+    ]
+    reader.train(was_training)
+    return out

@@ -23,6 +23,8 @@ import numpy as np
 import torch
 
 from saae_augment.config import Recipe, recipe_from_dict
+from saae_augment.core.checkpoint import file_sha256, load_checkpoint, load_weights, resolve_checkpoint_path
+from saae_augment.core.device import autocast_for
 from saae_augment.data.charsets import CHARSETS
 from saae_augment.data.datasets import random_split, stratified_split, to_tensor, to_uint8
 from saae_augment.data.formats import is_relative_spec
@@ -33,8 +35,6 @@ from saae_augment.model.classifier import CharClassifier
 from saae_augment.model.saae import Generator
 from saae_augment.synthesis.fastdecoder import CachedDecoder
 from saae_augment.synthesis.sampling import SamplePlan
-from saae_augment.training.checkpoint import file_sha256, load_checkpoint, load_weights, resolve_checkpoint_path
-from saae_augment.training.loop import autocast_for
 
 CHUNK = 64
 POOL_CHUNK = 256

@@ -15,19 +15,19 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from saae_augment.data.fonts import Font, installed_fonts, open_font
+from saae_augment.core.checkpoint import load_weights
+from saae_augment.core.device import to_device
+from saae_augment.data.fonts import CJK_HINT, Font, installed_fonts, open_font
 from saae_augment.data.glyphs import check_fits
-from saae_augment.data.lines import CJK_HINT, render_lines
+from saae_augment.data.lines import render_lines
 from saae_augment.data.plates import PlateTexts
 from saae_augment.data.warp import affine_warp, warp_params
 from saae_augment.errors import FontError, UsageError
+from saae_augment.model.crnn import build_reader, read_lines
 from saae_augment.model.fusion import fuse_conv_bn
 from saae_augment.seeding import derive_seed
 from saae_augment.synthesis.generate import Synthesizer
 from saae_augment.synthesis.sampling import SamplePlan
-from saae_augment.training.checkpoint import load_weights
-from saae_augment.training.device import to_device
-from saae_augment.training.lines import build_reader, read_lines
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from saae_augment.atomicio import temporary_name, write_text_atomic
+from saae_augment.core.textmetrics import edit_distance
 from saae_augment.errors import UsageError
-from saae_augment.evaluation.metrics import edit_distance
 from saae_augment.manifest import write_manifest
 from saae_augment.outfolder import Ledger, claim_output
 from saae_augment.synthesis.writers import image_relpath

@@ -22,6 +22,8 @@ from typing import Any
 
 import torch
 
+from saae_augment.core.checkpoint import load_checkpoint, resolve_checkpoint_path
+from saae_augment.core.device import pick_device
 from saae_augment.distributed import World, joined, rank_device
 from saae_augment.errors import UsageError
 from saae_augment.manifest import write_manifest
@@ -34,8 +36,6 @@ from saae_augment.synthesis.merge import judged, merge_shards, shard_range
 from saae_augment.synthesis.options import SynthOptions, default_batch_size, shard_suffix
 from saae_augment.synthesis.sampling import ContentSpec, content_spec
 from saae_augment.synthesis.writers import LmdbWriter, PngWriter, SampleWriter, write_error
-from saae_augment.training.checkpoint import load_checkpoint, resolve_checkpoint_path
-from saae_augment.training.device import pick_device
 
 # What an unsharded synthesis writes into its folder (the ledger lists these; see outfolder.py).
 SYNTH_ENTRIES = ["images", "labels.csv", "labels.txt", "manifest.json", "data.mdb", "lock.mdb"]

@@ -23,13 +23,17 @@ from __future__ import annotations
 import copy
 import functools
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import torch
 
 from saae_augment._version import __version__
 from saae_augment.config import Recipe, recipe_to_dict
+from saae_augment.core.checkpoint import FORMAT_VERSION, CheckpointError, load_optimizer, load_weights
+from saae_augment.core.device import autocast_for, to_device
+from saae_augment.core.grids import generate, style_transfer_grid
+from saae_augment.core.textmetrics import character_error_rate, word_accuracy
 from saae_augment.data.charsets import CHARSETS
 from saae_augment.data.datasets import random_split, to_tensor
 from saae_augment.data.lines import line_fonts, render_lines
@@ -38,31 +42,18 @@ from saae_augment.data.plates import PlateTexts
 from saae_augment.data.warp import affine_warp, jitter_params
 from saae_augment.distributed import World
 from saae_augment.errors import DatasetError
-from saae_augment.evaluation.metrics import character_error_rate, word_accuracy
-from saae_augment.model.crnn import CRNN, ctc_loss, encode, greedy_decode
+from saae_augment.model.crnn import CRNN, build_reader, ctc_loss, encode, read_lines
 from saae_augment.model.discriminator import PatchDiscriminator
 from saae_augment.model.saae import Generator
 from saae_augment.seeding import derive_seed, torch_generator
-from saae_augment.training.checkpoint import FORMAT_VERSION, CheckpointError, load_optimizer, load_weights
-from saae_augment.training.device import autocast_for, to_device
 from saae_augment.training.diffaug import diff_augment
 from saae_augment.training.ema import ema_update
-from saae_augment.training.grids import style_transfer_grid
-from saae_augment.training.monitors import generate
+from saae_augment.training.opening import OpenedRun
 from saae_augment.training.runner import Event, Session
 from saae_augment.training.steps import Batch, adversarial_steps, reconstruction_step
 
-if TYPE_CHECKING:  # loop.py imports this module when a recipe asks for lines
-    from saae_augment.training.loop import OpenedRun
-
 GRID_ROWS, GRID_TEXTS = 8, 4
 MAX_LINE_EVAL = 256  # cross samples per content-accuracy measurement (lines cost 4× a character)
-
-
-def build_reader(channels: int, charset: str) -> CRNN:
-    """The CRNN every line reader uses (recognition head, judge, synthesis' judge, eval-ocr's
-    recognizer): its defaults, conv-only (see model/crnn.py for why)."""
-    return CRNN(channels, len(charset))
 
 
 def train_line_judge(
@@ -89,16 +80,6 @@ def train_line_judge(
 
 
 @torch.no_grad()
-def read_lines(reader: torch.nn.Module, images: torch.Tensor, charset: str, batch_size: int = 256) -> list[str]:
-    was_training = reader.training
-    reader.eval()
-    out = [
-        t for i in range(0, len(images), batch_size) for t in greedy_decode(reader(images[i : i + batch_size]), charset)
-    ]
-    reader.train(was_training)
-    return out
-
-
 def _charset(r: Recipe, labels: list[str]) -> str:
     cs = r.data.charset
     if cs:

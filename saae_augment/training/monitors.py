@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from saae_augment.core.grids import generate
 from saae_augment.data.datasets import LabeledTensors
 from saae_augment.seeding import torch_generator
 from saae_augment.training.judge import predict
@@ -16,22 +17,6 @@ def cross_pairs(styles: LabeledTensors, n_classes: int, n: int, seed: int) -> tu
     shift = torch.randint(1, n_classes, (n,), generator=g)
     requested = (styles.targets[style_idx] + shift) % n_classes
     return style_idx, requested
-
-
-@torch.no_grad()
-def generate(
-    G: torch.nn.Module, glyphs: torch.Tensor, styles: torch.Tensor, requested: torch.Tensor, batch_size: int = 256
-) -> torch.Tensor:
-    """G(glyph(requested[i]), styles[i]) in eval mode (BatchNorm running statistics)."""
-    was_training = G.training
-    G.eval()
-    device = glyphs.device
-    out = [
-        G(glyphs[requested[i : i + batch_size].to(device)], styles[i : i + batch_size].to(device)).float()
-        for i in range(0, len(requested), batch_size)
-    ]
-    G.train(was_training)
-    return torch.cat(out)
 
 
 def content_metrics(

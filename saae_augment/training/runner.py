@@ -19,10 +19,10 @@ from typing import Any
 
 from saae_augment._version import __version__
 from saae_augment.config import Recipe
+from saae_augment.core.checkpoint import file_sha256, save_checkpoint
 from saae_augment.distributed import World
 from saae_augment.errors import SaaeError
 from saae_augment.stopsignals import stop_on_signals
-from saae_augment.training.checkpoint import file_sha256, save_checkpoint
 from saae_augment.training.rundir import RunDir
 
 Event = Callable[[str, dict[str, Any]], None]

@@ -43,7 +43,7 @@ def machine() -> dict[str, str]:
 
 def weights_digest(run: Path) -> str:
     """sha256 over every tensor of the checkpoint's state, by name."""
-    from saae_augment.training.checkpoint import load_checkpoint
+    from saae_augment.core.checkpoint import load_checkpoint
 
     state = load_checkpoint(run)["state"]
     h = hashlib.sha256()

@@ -56,7 +56,7 @@ def test_a_signal_during_train_saves_a_loadable_checkpoint_and_resume_continues(
     import signal
     import time
 
-    from saae_augment.training.checkpoint import load_checkpoint
+    from saae_augment.core.checkpoint import load_checkpoint
 
     run = tmp_path / "R"
     proc = subprocess.Popen(

@@ -166,7 +166,7 @@ def varied_run(glyph_folder, tmp_path_factory) -> Path:
 
 
 def test_content_variety_draws_several_fonts_and_keeps_bytes_independent_of_batches(varied_run, tmp_path):
-    from saae_augment.training.checkpoint import load_checkpoint
+    from saae_augment.core.checkpoint import load_checkpoint
 
     payload = load_checkpoint(varied_run)
     assert payload["glyph"]["banks"].shape[:2] == (3, 10) and len(payload["glyph"]["fonts"]) == 3

@@ -7,8 +7,8 @@ import pytest
 import torch
 import yaml
 
+from saae_augment.core.checkpoint import load_checkpoint
 from saae_augment.errors import SaaeError
-from saae_augment.training.checkpoint import load_checkpoint
 from saae_augment.training.loop import train
 
 FAST = ["train.max_steps=12", "train.ckpt_every=4", "train.eval_every=6", "train.grid_every=6", "train.log_every=3"]

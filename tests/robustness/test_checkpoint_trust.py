@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from saae_augment.training.checkpoint import load_checkpoint, payload_digest
+from saae_augment.core.checkpoint import load_checkpoint, payload_digest
 from tests.conftest import assert_one_line_error, digit_image, invoke, save_png
 
 

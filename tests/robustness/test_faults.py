@@ -24,9 +24,9 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from saae_augment.cli.app import app
+from saae_augment.core.checkpoint import load_checkpoint
 from saae_augment.synthesis.run import synthesize
 from saae_augment.training import steps as steps_module
-from saae_augment.training.checkpoint import load_checkpoint
 from tests.conftest import mounted_tmpfs, tree_digest
 
 

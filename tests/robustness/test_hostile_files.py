@@ -16,7 +16,7 @@ import torch
 from typer.testing import CliRunner
 
 from saae_augment.cli.app import app
-from saae_augment.training.checkpoint import payload_digest
+from saae_augment.core.checkpoint import payload_digest
 
 
 class Payload:

@@ -126,9 +126,9 @@ def test_without_a_font_the_first_covering_font_draws(tmp_path, cjk_font):
 
 
 def test_without_any_covering_font_the_error_says_what_to_install(monkeypatch):
-    import saae_augment.data.lines as lines
+    import saae_augment.data.fonts as fonts
 
-    monkeypatch.setattr(lines, "installed_fonts", lambda: [])
+    monkeypatch.setattr(fonts, "installed_fonts", lambda: [])
     with pytest.raises(FontError, match="fonts-wqy-zenhei"):
         render_glyphs(["A", "京"], size=32)
 

@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from saae_augment.config import ModelConfig
+from saae_augment.core.textmetrics import character_error_rate, edit_distance, word_accuracy
 from saae_augment.errors import UsageError
-from saae_augment.evaluation.metrics import character_error_rate, edit_distance, word_accuracy
 from saae_augment.model.crnn import CRNN, greedy_decode
 from saae_augment.model.fusion import fuse_conv_bn
 from saae_augment.model.saae import Generator

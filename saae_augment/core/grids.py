@@ -14,12 +14,27 @@ import torch
 from PIL import Image
 
 from saae_augment.data.datasets import to_uint8
-from saae_augment.training.monitors import generate
 
 MAX_COLUMNS = 40
 GAP = 2
 SEPARATOR = 6
 BACKGROUND = 96
+
+
+@torch.no_grad()
+def generate(
+    G: torch.nn.Module, glyphs: torch.Tensor, styles: torch.Tensor, requested: torch.Tensor, batch_size: int = 256
+) -> torch.Tensor:
+    """G(glyph(requested[i]), styles[i]) in eval mode (BatchNorm running statistics)."""
+    was_training = G.training
+    G.eval()
+    device = glyphs.device
+    out = [
+        G(glyphs[requested[i : i + batch_size].to(device)], styles[i : i + batch_size].to(device)).float()
+        for i in range(0, len(requested), batch_size)
+    ]
+    G.train(was_training)
+    return torch.cat(out)
 
 
 def style_transfer_grid(G: torch.nn.Module, glyphs: torch.Tensor, styles: torch.Tensor) -> Image.Image:

@@ -1,0 +1,122 @@
+"""Opening a run: a new one (recipe, data spec, folder) or one to resume (its checkpoint supplies
+recipe, data and state), and claiming its folder for the whole run. Both tasks' sessions start
+from an `OpenedRun`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from saae_augment.config import Recipe, apply_overrides, load_recipe, recipe_from_dict, recipe_to_dict
+from saae_augment.core.checkpoint import CheckpointError, load_checkpoint
+from saae_augment.data.formats import absolute_spec, is_relative_spec
+from saae_augment.data.load import LabeledImages
+from saae_augment.distributed import World
+from saae_augment.errors import SaaeError, UsageError
+from saae_augment.outfolder import claim_output
+from saae_augment.training.rundir import RUN_ENTRIES, RunDir
+
+
+def _resolve_recipe(recipe: str | Path | Recipe, overrides: list[str]) -> Recipe:
+    if isinstance(recipe, Recipe):
+        return recipe_from_dict(apply_overrides(recipe_to_dict(recipe), overrides)) if overrides else recipe
+    return load_recipe(recipe, overrides)
+
+
+@dataclass
+class OpenedRun:
+    """A new or resumed run: its recipe, data, folder, and (when resuming) the checkpoint."""
+
+    recipe: Recipe
+    data_spec: str
+    run: RunDir
+    payload: dict[str, Any] | None
+    accept_changed_data: bool = False
+
+    def check_data(self, dataset: LabeledImages) -> str:
+        """The data's fingerprint; on resume it must be the one the checkpoint recorded, unless
+        the user said the change is intended (their data set grew, say)."""
+        fingerprint = dataset.fingerprint()
+        recorded = (self.payload or {}).get("data", {}).get("fingerprint")
+        if recorded is not None and recorded != fingerprint and not self.accept_changed_data:
+            raise CheckpointError(
+                f"--resume: the data at {self.data_spec} changed since the checkpoint was written (other images or "
+                "labels); resume with --data-changed-ok if that is intended, or train a new run"
+            )
+        return fingerprint
+
+
+def open_run(
+    data: str | Path | None,
+    recipe: str | Path | Recipe,
+    overrides: list[str],
+    out: str | Path | None,
+    resume: str | Path | None,
+    world: World | None = None,
+) -> OpenedRun:
+    """With `resume=RUN`, the run's checkpoint supplies recipe, data and state; overrides may
+    then only change `train.*` budgets. Every rank of a distributed run opens the same folder."""
+    world = world or World()
+    if resume is None:
+        recipe_obj = _resolve_recipe(recipe, overrides)
+        run = RunDir(Path(out) if out else world.broadcast(RunDir.default_path(recipe_obj.name)))
+        return OpenedRun(recipe_obj, absolute_spec(data) if data is not None else "digits", run, None)
+    resume_dir = Path(resume)
+    if (
+        resume_dir.is_dir()
+        and not (resume_dir / "checkpoints" / "last.pt").exists()
+        and (resume_dir / "config.yaml").exists()
+    ):
+        raise UsageError(
+            f"--resume: {resume_dir} stopped before its first checkpoint, so there is nothing to continue; "
+            f"start it again with --out {resume_dir} --overwrite"
+        )
+    payload = load_checkpoint(resume)
+    for o in overrides:
+        if not o.startswith(("train.max_steps=", "train.minutes=", "train.threads=")):
+            raise UsageError(f"--resume keeps the run's recipe; only step/time/thread budgets may change, not {o!r}")
+    recipe_obj = recipe_from_dict(apply_overrides(payload["recipe"], overrides))
+    data_spec = payload["data"]["spec"]
+    if is_relative_spec(data_spec):  # older checkpoints: relative to a folder nobody recorded
+        if data is None:
+            raise UsageError(
+                f"--resume: the checkpoint names its data by a relative path ({data_spec}), which would resolve "
+                "against the current folder; give --data with the path of that data set"
+            )
+        data_spec = absolute_spec(data)
+    elif data is not None and absolute_spec(data) != data_spec:
+        raise UsageError(f"--resume continues on the run's own data ({data_spec}), not {data}")
+    run = RunDir(Path(resume) if Path(resume).is_dir() else Path(resume).parent.parent)
+    return OpenedRun(recipe_obj, data_spec, run, payload)
+
+
+@contextlib.contextmanager
+def claim_run(opened: OpenedRun, world: World, overwrite: bool) -> Iterator[None]:
+    """Rank 0 claims the run folder for the whole run (outfolder.py); every rank learns whether
+    it could, so that no rank waits for a partner that has already given up."""
+    resuming = opened.payload is not None
+    with contextlib.ExitStack() as stack:
+        error: SaaeError | None = None
+        if world.is_main:
+            try:
+                stack.enter_context(
+                    claim_output(
+                        opened.run.path,
+                        "train",
+                        RUN_ENTRIES,
+                        resume=resuming,
+                        overwrite=overwrite and not resuming,
+                        flag="--resume" if resuming else "--out",
+                        resume_hint=f", --resume {opened.run.path} to continue it",
+                    )
+                )
+            except SaaeError as exc:
+                error = exc
+        (failed,) = world.any(error is not None)
+        if failed:
+            raise error or UsageError(f"process 0 could not claim {opened.run.path}; see its message")
+        yield
