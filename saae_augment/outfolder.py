@@ -143,6 +143,7 @@ class OutputFolder:
     entries: list[str]
     lock: filelock.BaseFileLock = field(repr=False)
     removed: list[str] = field(default_factory=list)
+    owned_before: bool = False  # this claim's ledger was already there: an earlier run of ours
 
     def write_ledger(self, status: str = "running") -> None:
         record: dict[str, Any] = {
@@ -208,6 +209,7 @@ def claim_output(
     try:
         folder = OutputFolder(path, command, suffix, list(entries), lock)
         ledgers = read_ledgers(path)
+        folder.owned_before = suffix in ledgers and ledgers[suffix].command == command
         names = [p.name for p in path.iterdir() if not is_control_file(p.name)]
         own = ledgers.get(suffix)
         others = [led for s, led in ledgers.items() if s != suffix]

@@ -75,14 +75,15 @@ def _other_shard(ledger: Ledger) -> bool:
     return ledger.command == "synth" and ledger.suffix != ""
 
 
-def _previous_synthesis(out: Path, manifest_name: str, resume: bool) -> dict[str, Any] | None:
-    """The manifest of the synthesis `--resume` continues; None for a fresh start (empty folder)."""
+def _previous_synthesis(out: Path, manifest_name: str, resume: bool, ours: bool) -> dict[str, Any] | None:
+    """The manifest of the synthesis `--resume` continues; None for a fresh start: an empty folder,
+    or one our own earlier run was killed in before its manifest (so before its first sample)."""
     path = out / manifest_name
     if not resume:
         return None
     if not path.exists():
         listed = [p.name for p in out.iterdir() if not is_control_file(p.name)]
-        if listed:
+        if listed and not ours:
             raise UsageError(
                 f"--resume: {out} holds {', '.join(sorted(listed)[:5])} but no {manifest_name}: it is not a synthesis "
                 "to continue; use another --out"
@@ -205,7 +206,7 @@ def _write(
         adopt_later=True,
     ) as folder:
         writer_cls: type[SampleWriter] = PngWriter if opts.fmt == "png" else LmdbWriter
-        previous = _previous_synthesis(out, manifest_name, opts.resume)
+        previous = _previous_synthesis(out, manifest_name, opts.resume, folder.owned_before)
         folder.write_ledger()  # the folder is ours: new, or the synthesis we continue
         if previous is not None and (previous.get("settings") != settings or previous.get("seed") != seed):
             changed = sorted(k for k in settings if previous.get("settings", {}).get(k) != settings[k])

@@ -234,3 +234,15 @@ def test_our_lock_and_ledger_are_not_reported_as_stray_files_of_a_data_set(smoke
     assert len(data) == 20 and data.report.ignored_files == [
         "labels.csv", "labels.txt", "manifest.json"
     ]  # fmt: skip
+
+
+def test_resume_after_a_kill_between_the_label_files_and_the_manifest_starts_over(smoke_run, tmp_path):
+    out = tmp_path / "s"
+    assert invoke(*synth_args(smoke_run, out, 20)).exit_code == 0
+    (out / "manifest.json").unlink()  # killed after the label files were created, before the manifest
+    (out / "labels.csv").write_text("path,label,style,seed,judge\n")
+    (out / "labels.txt").write_text("")
+    result = invoke(*synth_args(smoke_run, out, 20, "--resume"))
+    assert result.exit_code == 0, result.output
+    assert json.loads((out / "manifest.json").read_text())["samples"] == 20
+    assert (out / "labels.csv").read_text().count("\n") == 21
