@@ -7,38 +7,27 @@ checks happen once, in `load.py`, for every format alike.
 
 from __future__ import annotations
 
-import gzip
 import re
-import struct
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
-from saae_augment.data.images import ImageProblem, open_image
+from saae_augment.data.ccpd import looks_like_ccpd, read_ccpd
+from saae_augment.data.idx import IDX_NAME, read_idx
 from saae_augment.data.labelfiles import CSV_NAME, TXT_NAME, LabelEntry, read_labels_csv, read_labels_txt
+from saae_augment.data.lmdbset import read_lmdb
 from saae_augment.data.report import LoadReport, Problem
+from saae_augment.data.samples import IMAGE_SUFFIXES, RawSample, leaves_dataset
 from saae_augment.errors import DatasetError
 from saae_augment.outfolder import is_control_file
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".gif", ".webp", ".pgm", ".ppm", ".pbm", ".pnm"}
 FORMATS = ("digits", "csv", "txt", "folders", "idx", "lmdb", "ccpd", "images")
 FORMAT_HELP = (
     "digits (embedded), csv (folder with labels.csv), txt (folder with labels.txt, or a PaddleOCR "
     "path<TAB>label file), folders (one sub-folder per class), idx (MNIST/EMNIST idx files), lmdb, "
     "ccpd (CCPD plate photos, labels in file names), images (a folder of unlabeled images, for style pools)"
 )
-
-
-@dataclass(frozen=True)
-class RawSample:
-    """One listed sample: `read` returns a path or encoded bytes (decoded later) or a uint8 array."""
-
-    source: str
-    label: str
-    read: Callable[[], Path | bytes | np.ndarray | Image.Image]
 
 
 Reader = Callable[[Path, LoadReport], list[RawSample]]
@@ -129,19 +118,6 @@ def read_txt_folder(path: Path, report: LoadReport) -> list[RawSample]:
 # --- class folders --------------------------------------------------------------------------
 
 
-def _leaves(root: Path, f: Path, rel: str, report: LoadReport) -> bool:
-    """True (and reported) when `f` is a symlink, or lies under one, that leads out of `root`:
-    a data set must not read whatever file on the machine a link points at."""
-    try:
-        inside = f.resolve().is_relative_to(root.resolve())
-    except (OSError, RuntimeError):  # a symlink loop
-        inside = False
-    if not inside:
-        report.listed += 1
-        report.problems.append(Problem("outside-dataset", rel, "a symlink leading outside the data set folder"))
-    return not inside
-
-
 def _images_under(root: Path, folder: Path, label: str, report: LoadReport) -> list[RawSample]:
     """Every image file below `folder`, labelled `label`; other files are listed as ignored."""
     samples = []
@@ -150,7 +126,7 @@ def _images_under(root: Path, folder: Path, label: str, report: LoadReport) -> l
         if f.suffix.lower() not in IMAGE_SUFFIXES:
             report.ignored_files.append(rel)
             continue
-        if _leaves(root, f, rel, report):
+        if leaves_dataset(root, f, rel, report):
             continue
         report.listed += 1
         samples.append(RawSample(rel, label, (lambda p=f: p)))
@@ -178,225 +154,6 @@ def read_image_folder(path: Path, report: LoadReport) -> list[RawSample]:
     return _images_under(path, path, "", report)
 
 
-# --- MNIST / EMNIST idx ---------------------------------------------------------------------
-
-_IDX_NAME = re.compile(r"idx[13]-ubyte(\.gz)?$")
-# EMNIST label indices by split when no *-mapping.txt lies beside the files.
-_EMNIST_MAPPINGS = {
-    "byclass": "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
-    "bymerge": "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabdefghnqrt",
-    "balanced": "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabdefghnqrt",
-    "letters": "?ABCDEFGHIJKLMNOPQRSTUVWXYZ",  # labels 1..26
-    "digits": "0123456789",
-    "mnist": "0123456789",
-}
-
-
-def _read_idx(file: Path) -> np.ndarray:
-    opener = gzip.open if file.suffix == ".gz" else open
-    try:
-        with opener(file, "rb") as fh:
-            data = fh.read()
-    except (OSError, EOFError) as exc:
-        raise DatasetError(f"{file} cannot be read ({exc}); is it a complete idx file?") from None
-    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
-        raise DatasetError(f"{file} is not an unsigned-byte idx file (bad magic number)")
-    ndim = data[3]
-    header = 4 + 4 * ndim
-    if len(data) < header:
-        raise DatasetError(f"{file} is truncated (header incomplete)")
-    dims = struct.unpack(f">{ndim}i", data[4:header])
-    need = int(np.prod(dims))
-    if len(data) - header < need:
-        raise DatasetError(f"{file} is truncated: {len(data) - header} of {need} bytes of data")
-    return np.frombuffer(data, dtype=np.uint8, count=need, offset=header).reshape(dims)
-
-
-def _emnist_mapping(images_file: Path) -> str | None:
-    name = images_file.name
-    if not name.startswith("emnist-"):
-        return None
-    split = name.split("-")[1]
-    mapping_file = images_file.parent / f"emnist-{split}-mapping.txt"
-    if mapping_file.is_file():
-        pairs = [line.split() for line in mapping_file.read_text().splitlines() if line.strip()]
-        top = max(int(k) for k, _ in pairs)
-        chars = ["?"] * (top + 1)
-        for k, code in pairs:
-            chars[int(k)] = chr(int(code))
-        return "".join(chars)
-    if split not in _EMNIST_MAPPINGS:
-        raise DatasetError(f"unknown EMNIST split {split!r} in {name}; put emnist-{split}-mapping.txt beside it")
-    return _EMNIST_MAPPINGS[split]
-
-
-def _idx_pairs(path: Path) -> list[tuple[Path, Path]]:
-    if path.is_file():
-        images = [path]
-    else:
-        images = sorted(p for p in path.iterdir() if _IDX_NAME.search(p.name) and "idx3" in p.name)
-    pairs = []
-    for img in images:
-        lab = img.with_name(img.name.replace("images-idx3", "labels-idx1"))
-        if lab == img or not lab.is_file():
-            raise DatasetError(f"no labels file for {img.name}: expected {lab.name} beside it")
-        pairs.append((img, lab))
-    if not pairs:
-        raise DatasetError(f"{path} holds no *-images-idx3-ubyte[.gz] files")
-    return pairs
-
-
-def read_idx(path: Path, report: LoadReport) -> list[RawSample]:
-    """MNIST-style idx pairs (`X-images-idx3-ubyte[.gz]` + `X-labels-idx1-ubyte[.gz]`).
-
-    A folder loads every pair in it (train, then t10k, by name); point at one images file to
-    load one split. EMNIST files are stored transposed and are turned upright here.
-    """
-    samples = []
-    for img_file, lab_file in _idx_pairs(path):
-        images, labels = _read_idx(img_file), _read_idx(lab_file)
-        if images.ndim != 3 or labels.ndim != 1 or len(images) != len(labels):
-            raise DatasetError(f"{img_file.name} ({images.shape}) and {lab_file.name} ({labels.shape}) do not match")
-        mapping = _emnist_mapping(img_file)
-        if mapping is not None:
-            images = images.transpose(0, 2, 1)
-        for i, (im, lab) in enumerate(zip(images, labels, strict=True)):
-            report.listed += 1
-            name = f"{img_file.name}#{i}"
-            if mapping is not None and (lab >= len(mapping) or mapping[lab] == "?"):
-                report.problems.append(
-                    Problem("bad-line", name, f"label index {lab} has no character in the EMNIST mapping")
-                )
-                continue
-            label = mapping[lab] if mapping is not None else str(int(lab))
-            samples.append(RawSample(name, label, (lambda a=im: a)))
-    return samples
-
-
-# --- LMDB -----------------------------------------------------------------------------------
-
-
-def read_lmdb(path: Path, report: LoadReport) -> list[RawSample]:
-    """deep-text-recognition-benchmark layout: `num-samples`, `image-%09d`, `label-%09d` (1-based)."""
-    try:
-        import lmdb
-    except ImportError:
-        raise DatasetError("reading LMDB needs the optional extra: pip install 'saae-augment[lmdb]'") from None
-    folder = path.parent if path.is_file() else path
-    try:
-        env = lmdb.open(str(folder), readonly=True, lock=False, readahead=False, meminit=False, subdir=True)
-    except lmdb.Error as exc:
-        raise DatasetError(f"{folder} is not a readable LMDB ({exc})") from None
-    samples = []
-    with env.begin() as txn:
-        raw_n = txn.get(b"num-samples")
-        if raw_n is None:
-            raise DatasetError(
-                f"LMDB {folder} has no `num-samples` key (not the deep-text-recognition-benchmark layout)"
-            )
-        try:
-            n = int(raw_n.decode())
-        except ValueError:
-            raise DatasetError(f"LMDB {folder}: `num-samples` is {raw_n[:40]!r}, not a number") from None
-        entries = txn.stat()["entries"]  # a sample takes two (image, label): more samples than entries cannot be
-        if not 0 <= n <= entries:
-            raise DatasetError(
-                f"LMDB {folder} declares num-samples = {n:,} but holds only {entries:,} entries; "
-                "it is damaged or not written by an OCR tool: rebuild it"
-            )
-        for i in range(1, n + 1):
-            report.listed += 1
-            key = f"image-{i:09d}"
-            image = txn.get(key.encode())
-            label = txn.get(f"label-{i:09d}".encode())
-            if image is None or label is None:
-                report.problems.append(Problem("missing-file", key, "image or label key missing from the LMDB"))
-                continue
-            try:
-                text = label.decode("utf-8")
-            except UnicodeDecodeError:
-                report.problems.append(Problem("bad-line", key, "label is not UTF-8"))
-                continue
-            samples.append(RawSample(key, text, (lambda b=bytes(image): b)))
-    env.close()
-    return samples
-
-
-# --- CCPD ---------------------------------------------------------------------------------
-
-# The index tables of the CCPD data set (Xu et al., ECCV 2018), as its README gives them; "O" is
-# its placeholder for "no character".
-CCPD_PROVINCES = "皖沪津渝冀晋蒙辽吉黑苏浙京闽赣鲁豫鄂湘粤桂琼川贵云藏陕甘青宁新警学O"
-CCPD_ALPHABETS = "ABCDEFGHJKLMNPQRSTUVWXYZO"
-CCPD_ADS = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789O"
-# area-tilt-x1&y1_x2&y2-four corners-plate indices-brightness-blurriness
-_CCPD_NAME = re.compile(r"^\d+-\d+_\d+-(\d+)&(\d+)_(\d+)&(\d+)-[\d&_]+-(\d+(?:_\d+)+)-\d+-\d+$")
-
-
-def decode_ccpd_name(stem: str) -> tuple[str, tuple[int, int, int, int]] | None:
-    """(plate string, box x1, y1, x2, y2) from a CCPD file name (without suffix), or None."""
-    m = _CCPD_NAME.match(stem)
-    if m is None:
-        return None
-    box = tuple(int(v) for v in m.groups()[:4])
-    idx = [int(v) for v in m.group(5).split("_")]
-    tables = [CCPD_PROVINCES, CCPD_ALPHABETS] + [CCPD_ADS] * (len(idx) - 2)
-    if any(i >= len(t) for i, t in zip(idx, tables, strict=True)):
-        raise ValueError(f"plate index out of range in {stem}")
-    plate = "".join(t[i] for i, t in zip(idx, tables, strict=True))
-    if "O" in plate:
-        raise ValueError(f"placeholder character in plate of {stem}")
-    return plate, box  # type: ignore[return-value]
-
-
-def _crop(path: Path, box: tuple[int, int, int, int]) -> Image.Image:
-    img = open_image(path)
-    x1, y1, x2, y2 = box
-    x1, y1, x2, y2 = max(0, x1), max(0, y1), min(img.width, x2), min(img.height, y2)
-    if x2 - x1 < 2 or y2 - y1 < 2:
-        raise ImageProblem("unreadable-image", f"plate box {box} lies outside the {img.width}x{img.height} image")
-    return img.crop((x1, y1, x2, y2))
-
-
-def read_ccpd(path: Path, report: LoadReport) -> list[RawSample]:
-    """CCPD photos (any folder depth): the plate string and box are decoded from each file name,
-    and each sample is the photo cropped to its plate box. Names that are not CCPD plate names
-    (such as ccpd_np's plate-less photos) are listed as ignored files."""
-    if not path.is_dir():
-        raise DatasetError(f"{path} is not a folder")
-    samples = []
-    for f in sorted(p for p in path.rglob("*") if p.is_file()):
-        rel = f.relative_to(path).as_posix()
-        if f.suffix.lower() not in IMAGE_SUFFIXES:
-            report.ignored_files.append(rel)
-            continue
-        if _leaves(path, f, rel, report):
-            continue
-        try:
-            decoded = decode_ccpd_name(f.stem)
-        except ValueError as exc:
-            report.listed += 1
-            report.problems.append(Problem("bad-line", rel, str(exc)))
-            continue
-        if decoded is None:
-            report.ignored_files.append(rel)
-            continue
-        report.listed += 1
-        plate, box = decoded
-        samples.append(RawSample(rel, plate, (lambda p=f, b=box: _crop(p, b))))
-    return samples
-
-
-def _looks_like_ccpd(path: Path, probe: int = 200) -> bool:
-    names = []
-    for f in path.rglob("*"):
-        if f.suffix.lower() in IMAGE_SUFFIXES:
-            names.append(f.stem)
-            if len(names) >= probe:
-                break
-    return bool(names) and sum(_CCPD_NAME.match(n) is not None for n in names) * 2 >= len(names)
-
-
 READERS: dict[str, Reader] = {
     "digits": read_digits,
     "csv": read_csv_folder,
@@ -416,7 +173,7 @@ def detect_format(path: Path, labels_required: bool = True) -> str:
             return "csv"
         if path.name.endswith(".mdb"):
             return "lmdb"
-        if _IDX_NAME.search(path.name):
+        if IDX_NAME.search(path.name):
             return "idx"
         if path.suffix.lower() == ".txt":
             return "txt"
@@ -428,9 +185,9 @@ def detect_format(path: Path, labels_required: bool = True) -> str:
     if (path / "data.mdb").is_file():
         return "lmdb"
     children = list(path.iterdir())
-    if any(_IDX_NAME.search(c.name) for c in children):
+    if any(IDX_NAME.search(c.name) for c in children):
         return "idx"
-    if _looks_like_ccpd(path):
+    if looks_like_ccpd(path):
         return "ccpd"
     if any(c.is_dir() for c in children):
         return "folders"

@@ -16,9 +16,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from saae_augment.data.formats import READERS, RawSample, parse_spec
+from saae_augment.data.formats import READERS, parse_spec
 from saae_augment.data.images import DEFAULT_MAX_PIXELS, ImageProblem, check_size, fit, open_image, to_array
 from saae_augment.data.report import LoadReport, Problem
+from saae_augment.data.samples import RawSample
 from saae_augment.errors import DatasetError, UsageError
 
 

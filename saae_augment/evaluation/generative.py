@@ -9,8 +9,6 @@ real images); and the figures: style-transfer grid, random samples, style interp
 
 from __future__ import annotations
 
-import json
-import math
 import time
 from pathlib import Path
 from typing import Any
@@ -18,7 +16,6 @@ from typing import Any
 import numpy as np
 import torch
 
-from saae_augment.atomicio import write_text_atomic
 from saae_augment.core.checkpoint import load_checkpoint
 from saae_augment.core.device import pick_device
 from saae_augment.core.grids import style_transfer_grid
@@ -26,6 +23,8 @@ from saae_augment.data.charsets import CHARSETS
 from saae_augment.data.datasets import stratified_split, to_tensor, to_uint8
 from saae_augment.data.load import load_dataset
 from saae_augment.data.sheet import contact_sheet
+from saae_augment.evaluation.genreport import character_report
+from saae_augment.evaluation.genwrite import measure_and_write
 from saae_augment.evaluation.metrics import nearest_neighbours, parzen
 from saae_augment.evaluation.recognizer import CharRecognizer
 from saae_augment.evaluation.regimes import Pool, batch_sampler
@@ -34,14 +33,6 @@ from saae_augment.seeding import derive_seed
 from saae_augment.synthesis.generate import Synthesizer
 from saae_augment.synthesis.sampling import content_spec, plan
 
-PAPER_PARZEN = [
-    ("DBN", "138 ± 2"),
-    ("Stacked CAE", "121 ± 1.6"),
-    ("Deep GSN", "214 ± 1.1"),
-    ("GAN", "225 ± 2"),
-    ("GMMN + AE", "282 ± 2"),
-    ("AAE", "340 ± 2"),
-]
 MEMO_PAIRS = 24
 
 
@@ -212,75 +203,6 @@ def _interpolation(out: Path, synth: Synthesizer, glyphs: torch.Tensor, styles: 
     return f"{prefix}interpolation.png"
 
 
-def _report(main: dict[str, Any], other: dict[str, Any] | None, figures: dict[str, str]) -> str:
-    rows = [
-        ("Parzen log-likelihood, samples (nats)", "parzen_ll", "parzen_se"),
-        (
-            "Parzen log-likelihood, real training images (reference)",
-            "parzen_ll_real_reference",
-            "parzen_se_real_reference",
-        ),
-        ("Parzen sigma (chosen on validation)", "parzen_sigma", None),
-        ("content accuracy (judge reads what was asked)", "content_accuracy", None),
-        ("copy rate (judge reads the style image's class)", "copy_rate", None),
-        ("mean nearest-training-image distance, samples", "nn_distance_samples", None),
-        ("mean nearest-training-image distance, real test images", "nn_distance_test", None),
-        ("CAS: trained on samples only, tested on real", "cas_accuracy", None),
-    ]
-
-    def cell(m, key, se):
-        v = m[key]
-        if se:
-            return f"{v:.1f} ± {m[se]:.1f}"
-        return f"{v:.4f}" if isinstance(v, float) and abs(v) < 10 else f"{v:.2f}"
-
-    head = f"| metric | {Path(main['checkpoint']).parent.parent.name} ({main['arch']}, {main['disc']}) |"
-    sep = "| --- | --- |"
-    if other:
-        head += f" {Path(other['checkpoint']).parent.parent.name} ({other['arch']}, {other['disc']}) |"
-        sep += " --- |"
-    lines = [
-        "# eval-gen report",
-        "",
-        f"{main['samples']:,} samples; real {main['n_real']}, validation "
-        f"{main['n_val']}, test {main['n_test']} images.",
-        "",
-        head,
-        sep,
-    ]
-    for title, key, se in rows:
-        line = f"| {title} | {cell(main, key, se)} |"
-        if other:
-            line += f" {cell(other, key, se)} |"
-        lines.append(line)
-    if main["parzen_sigma_on_grid_edge"]:
-        lines += ["", f"Note: the best sigma ({main['parzen_sigma']:.3f}) lies on the edge of the grid 0.1–1.0."]
-    lines += [
-        "",
-        "Parzen window estimates published for MNIST (10k samples, nats; Makhzani et al. 2015, Table 1) "
-        "— a different data set and image size than ours unless this is a 28×28 MNIST run:",
-        "",
-        "| model | log-likelihood |",
-        "| --- | --- |",
-    ]
-    lines += [f"| {name} | {v} |" for name, v in PAPER_PARZEN]
-    lines += [
-        "",
-        "Parzen scores rise for blurry, average-looking samples (Theis et al., 2016); read them beside "
-        "the real-data reference row, and beside content accuracy and CAS.",
-        "",
-        "## Per class",
-        "",
-        "| class | content accuracy | CAS accuracy |",
-        "| --- | --- | --- |",
-    ]
-    for c, v in main["per_class_content_accuracy"].items():
-        lines.append(f"| {c} | {v:.3f} | {main['per_class_cas_accuracy'].get(c, math.nan):.3f} |")
-    for title, rel in figures.items():
-        lines += ["", f"## {title}", "", f"![{title}]({rel})"]
-    return "\n".join(lines) + "\n"
-
-
 def evaluate_generator(
     ckpt: str | Path,
     out: str | Path,
@@ -328,16 +250,11 @@ def _evaluate(
     compare: str | Path | None,
     device: str,
 ) -> dict[str, Any]:
-    main, art = measure(ckpt, n, seed, cas_steps, real, val, test, device)
-    figures = _figures(out, art)
-    other = None
-    if compare is not None:
-        other, art2 = measure(compare, n, seed, cas_steps, real, val, test, device)
-        figures |= {f"{k} — {Path(compare).name}": v for k, v in _figures(out, art2, "compare-").items()}
-    result = dict(main)
-    if other is not None:
-        result["compare"] = other
-    clean = json.loads(json.dumps(result, default=float).replace("NaN", "null"))
-    write_text_atomic(out / "metrics.json", json.dumps(clean, indent=2) + "\n")
-    write_text_atomic(out / "report.md", _report(main, other, figures))
-    return result
+    return measure_and_write(
+        out,
+        ckpt,
+        compare,
+        lambda run: measure(run, n, seed, cas_steps, real, val, test, device),
+        _figures,
+        character_report,
+    )

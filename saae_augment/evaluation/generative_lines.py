@@ -9,20 +9,19 @@ samples alone, tested on held-out real lines (word accuracy and CER).
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from saae_augment.atomicio import write_text_atomic
 from saae_augment.core.device import pick_device
 from saae_augment.core.textmetrics import character_error_rate, word_accuracy
 from saae_augment.data.charsets import CHARSETS
 from saae_augment.data.datasets import random_split, to_tensor, to_uint8
 from saae_augment.data.load import load_dataset
 from saae_augment.data.sheet import contact_sheet
+from saae_augment.evaluation.genwrite import measure_and_write
 from saae_augment.evaluation.metrics import nearest_neighbours
 from saae_augment.evaluation.recognizer import LineRecognizer
 from saae_augment.evaluation.regimes import Pool, batch_sampler
@@ -155,14 +154,6 @@ def evaluate_line_generator(
     device: str,
 ) -> dict[str, Any]:
     """metrics.json, figures and report.md for a line run (and `compare`, side by side)."""
-    main, art = measure_lines(ckpt, n, seed, cas_steps, test, device)
-    figures = _figures(out, art, "")
-    other = None
-    if compare is not None:
-        other, art2 = measure_lines(compare, n, seed, cas_steps, test, device)
-        figures |= {f"{k} — {Path(compare).name}": v for k, v in _figures(out, art2, "compare-").items()}
-    result = dict(main) | ({"compare": other} if other else {})
-    clean = json.loads(json.dumps(result, default=float).replace("NaN", "null"))
-    write_text_atomic(out / "metrics.json", json.dumps(clean, indent=2, ensure_ascii=False) + "\n")
-    write_text_atomic(out / "report.md", _report(main, other, figures))
-    return result
+    return measure_and_write(
+        out, ckpt, compare, lambda run: measure_lines(run, n, seed, cas_steps, test, device), _figures, _report
+    )

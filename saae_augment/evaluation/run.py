@@ -7,7 +7,6 @@ keeps its best-on-validation weights.
 
 from __future__ import annotations
 
-import json
 import shutil
 import statistics
 import time
@@ -24,13 +23,13 @@ from saae_augment.data.augment import Augmenter
 from saae_augment.data.datasets import random_split, stratified_split
 from saae_augment.data.load import list_labels, load_dataset
 from saae_augment.errors import UsageError
+from saae_augment.evaluation.inputs import check_synth_complete, is_line_data, labeled_pool
 from saae_augment.evaluation.recognizer import CharRecognizer, LineRecognizer, Recognizer
 from saae_augment.evaluation.regimes import (
     ADDITIVE,
     NEEDS_FONTS,
     NEEDS_SYNTH,
     REGIMES,
-    Pool,
     batch_sampler,
     concat,
     dark_on_light,
@@ -60,42 +59,6 @@ EVAL_ENTRIES = [
     "style-grid.png",
     "synth-sheet.png",
 ]
-
-
-def _pool(
-    spec: str | Path, size: tuple[int, int], classes: Sequence[str] | None, lines: bool = False
-) -> tuple[Pool, Any]:
-    """Images of `spec` at `size`; with `classes` only those labels (chars) or characters (lines)."""
-    data = load_dataset(spec, size=size, mode="L", charset="".join(classes) if classes else None)
-    keep = [i for i, x in enumerate(data.labels) if classes is None or lines or x in classes]
-    return Pool(np.stack([data.images[i] for i in keep]), [data.labels[i] for i in keep]), data.report
-
-
-def check_synth_complete(spec: str | Path) -> None:
-    """A synthesis that was interrupted, is still running or was never merged would be measured
-    as if it were the whole set: refuse it, saying how to finish it."""
-    folder = Path(spec)
-    if not folder.is_dir():
-        return
-    manifest = folder / "manifest.json"
-    if not manifest.exists():
-        if any(folder.glob("manifest-*-of-*.json")):
-            raise UsageError(f"--synth {folder} holds shards, not a merged set: join them with synth-merge first")
-        return
-    try:
-        data = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        raise UsageError(f"--synth {folder}: its manifest.json is damaged, so the set cannot be trusted") from None
-    if isinstance(data, dict) and data.get("command") == "synth" and data.get("status") != "complete":
-        raise UsageError(
-            f"--synth {folder} is not complete (status {str(data.get('status'))[:20]}, "
-            f"{data.get('samples', '?')} samples): finish it with the same synth command and --resume"
-        )
-
-
-def is_line_data(labels: Sequence[str]) -> bool:
-    """Plates, words, lines: any label longer than one character makes the set a line set."""
-    return any(len(x) != 1 for x in labels)
 
 
 def _report_images(out: Path, synth: Sequence[str | Path], ckpt: str | Path | None) -> list[tuple[str, str]]:
@@ -220,12 +183,12 @@ def _evaluate(
         if synth:
             first = load_dataset(synth[0], mode="L")
             size = first.images[0].shape[:2]
-    train_data, train_report = _pool(train, size, None)
+    train_data, train_report = labeled_pool(train, size, None)
     # chars: one class per label; lines: one class per character, read by CTC
     classes = sorted(set("".join(train_data.labels))) if lines else sorted(set(train_data.labels))
     if len(classes) < 2:
         raise UsageError(f"{train} has {len(classes)} class(es); a recognizer needs at least 2")
-    test_data, _ = _pool(test, size, classes, lines)
+    test_data, _ = labeled_pool(test, size, classes, lines)
     if lines:
         fit_idx, val_idx = random_split(len(train_data), val_fraction, 0)
     else:
@@ -235,7 +198,7 @@ def _evaluate(
     real, val = train_data.take(np.array(fit_idx)), train_data.take(np.array(val_idx))
     synth_pool = None
     for spec in synth:
-        p, _ = _pool(spec, size, classes, lines)
+        p, _ = labeled_pool(spec, size, classes, lines)
         synth_pool = p if synth_pool is None else concat(synth_pool, p)
     invert = dark_on_light(train_data.images)
     font_texts = sorted(set(real.labels)) if lines else classes

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from saae_augment.data.ccpd import decode_ccpd_name
 from saae_augment.data.charsets import CHARSETS
-from saae_augment.data.formats import decode_ccpd_name
 from saae_augment.data.load import load_dataset
 from saae_augment.data.plates import PRESETS, PlateTexts, parse_pattern
 from saae_augment.errors import DatasetError, UsageError
