@@ -21,3 +21,7 @@ class DatasetError(SaaeError):
 
 class UsageError(SaaeError):
     """A value that is well-formed for the shell but meaningless for us (e.g. size 0x32)."""
+
+
+class RecipeError(SaaeError):
+    """A recipe file or override that does not fit the schema."""

@@ -97,6 +97,7 @@ def build_reader(channels: int, charset: str) -> CRNN:
     return CRNN(channels, len(charset))
 
 
+@torch.no_grad()
 def read_lines(reader: torch.nn.Module, images: torch.Tensor, charset: str, batch_size: int = 256) -> list[str]:
     """What `reader` reads in each image (greedy CTC decoding), in batches, in eval mode."""
     was_training = reader.training

@@ -25,7 +25,6 @@ import functools
 import math
 from typing import Any
 
-import numpy as np
 import torch
 
 from saae_augment._version import __version__
@@ -36,18 +35,18 @@ from saae_augment.core.grids import generate, style_transfer_grid
 from saae_augment.core.textmetrics import character_error_rate, word_accuracy
 from saae_augment.data.charsets import CHARSETS
 from saae_augment.data.datasets import random_split, to_tensor
-from saae_augment.data.lines import line_fonts, render_lines
 from saae_augment.data.load import load_dataset
-from saae_augment.data.plates import PlateTexts
 from saae_augment.data.warp import affine_warp, jitter_params
 from saae_augment.distributed import World
 from saae_augment.errors import DatasetError
-from saae_augment.model.crnn import CRNN, build_reader, ctc_loss, encode, read_lines
+from saae_augment.model.crnn import build_reader, ctc_loss, encode, read_lines
 from saae_augment.model.discriminator import PatchDiscriminator
 from saae_augment.model.saae import Generator
 from saae_augment.seeding import derive_seed, torch_generator
 from saae_augment.training.diffaug import diff_augment
 from saae_augment.training.ema import ema_update
+from saae_augment.training.linecontent import LineContent
+from saae_augment.training.linejudge import train_line_judge
 from saae_augment.training.opening import OpenedRun
 from saae_augment.training.runner import Event, Session
 from saae_augment.training.steps import Batch, adversarial_steps, reconstruction_step
@@ -56,77 +55,11 @@ GRID_ROWS, GRID_TEXTS = 8, 4
 MAX_LINE_EVAL = 256  # cross samples per content-accuracy measurement (lines cost 4× a character)
 
 
-def train_line_judge(
-    images: torch.Tensor, labels: list[str], charset: str, steps: int, seed: int, device: torch.device
-) -> CRNN:
-    """A CRNN trained on real lines only (jittered batches): the run's independent reader."""
-    torch.manual_seed(derive_seed(seed, "judge-init"))
-    model = build_reader(images.shape[1], charset).to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, steps))
-    index = {c: i for i, c in enumerate(charset)}
-    model.train()
-    for step in range(steps):
-        g = torch_generator(seed, "judge-step", step)
-        idx = torch.randint(len(images), (min(64, len(images)),), generator=g)
-        x = images[idx].to(device)
-        targets, lengths = encode([labels[i] for i in idx.tolist()], index, device)
-        loss = ctc_loss(model(x), targets, lengths)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        sched.step()
-    return model.eval()
-
-
-@torch.no_grad()
 def _charset(r: Recipe, labels: list[str]) -> str:
     cs = r.data.charset
     if cs:
         return CHARSETS.get(cs, cs)
     return "".join(sorted(set("".join(labels))))
-
-
-class LineContent:
-    """Rendered content lines: the training labels pre-rendered in every content font, and new
-    texts (from the recipe's pattern) rendered on demand."""
-
-    def __init__(self, recipe: Recipe, charset: str, labels: list[str], channels: int, device: torch.device):
-        r = recipe
-        self.size, self.invert, self.channels, self.device = r.data.size, r.glyph.invert, channels, device
-        self.fonts = line_fonts(charset, r.glyph.font, r.glyph.fonts)
-        self.labels = labels
-        self.pattern = PlateTexts(r.data.pattern) if r.data.pattern else None
-        if self.pattern is not None and set(self.pattern.charset) - set(charset):
-            extra = "".join(sorted(set(self.pattern.charset) - set(charset)))
-            raise DatasetError(f"data.pattern {r.data.pattern!r} writes {extra!r}, which the charset lacks")
-        rendered = [
-            render_lines(labels, [f] * len(labels), self.fonts, self.size, self.invert) for f in range(len(self.fonts))
-        ]
-        self.bank = torch.from_numpy(np.stack(rendered))  # F×N×H×W uint8, the training labels
-
-    def tensor(self, images: np.ndarray | torch.Tensor) -> torch.Tensor:
-        x = to_tensor(images.numpy() if isinstance(images, torch.Tensor) else images).to(self.device)
-        return x.repeat(1, self.channels, 1, 1) if self.channels > 1 else x
-
-    def own(self, idx: torch.Tensor) -> torch.Tensor:
-        """Training sample idx's own label in the recipe's font: the reconstruction content."""
-        return self.tensor(self.bank[0][idx])
-
-    def render(self, texts: list[str], font_ids: list[int]) -> torch.Tensor:
-        return self.tensor(render_lines(texts, font_ids, self.fonts, self.size, self.invert))
-
-    def cross(
-        self, step_seed: int, n: int, g: torch.Generator, rows: slice = slice(None)
-    ) -> tuple[list[str], torch.Tensor]:
-        """n requested texts and their content images (random font each); drawn for all n, made
-        for `rows` only (a rank's share of a distributed batch)."""
-        fonts = torch.randint(len(self.fonts), (n,), generator=g)[rows]
-        if self.pattern is not None:
-            texts = [self.pattern.text(step_seed, k) for k in range(n)[rows]]
-            return texts, self.render(texts, fonts.tolist())
-        j = torch.randint(len(self.labels), (n,), generator=g)[rows]
-        return [self.labels[i] for i in j.tolist()], self.tensor(self.bank[fonts, j])
 
 
 def line_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World | None = None) -> Session:

@@ -23,13 +23,12 @@ from saae_augment.core.checkpoint import (
     load_optimizer,
     load_weights,
 )
-from saae_augment.core.device import autocast_for, pick_device, to_device
+from saae_augment.core.device import autocast_for, pick_device
 from saae_augment.core.grids import style_transfer_grid
 from saae_augment.data.charsets import CHARSETS
 from saae_augment.data.datasets import LabeledTensors, glyph_banks, stratified_split, tensors_for
 from saae_augment.data.fonts import resolve_font
 from saae_augment.data.load import load_dataset
-from saae_augment.data.warp import affine_warp, jitter_params
 from saae_augment.distributed import World, joined, rank_device
 from saae_augment.errors import DatasetError
 from saae_augment.model.classifier import CharClassifier
@@ -41,7 +40,8 @@ from saae_augment.training.judge import accuracy, train_classifier
 from saae_augment.training.monitors import content_metrics
 from saae_augment.training.opening import OpenedRun, claim_run, open_run
 from saae_augment.training.runner import Event, Session, TrainingError, TrainResult, run_steps
-from saae_augment.training.steps import Batch, adversarial_steps, reconstruction_step
+from saae_augment.training.sampler import CharSampler
+from saae_augment.training.steps import adversarial_steps, reconstruction_step
 
 GRID_ROWS = 8
 __all__ = ["TrainResult", "TrainingError", "train"]
@@ -50,82 +50,6 @@ __all__ = ["TrainResult", "TrainingError", "train"]
 def _charset(recipe: Recipe) -> str | None:
     cs = recipe.data.charset
     return CHARSETS.get(cs, cs) if cs else None
-
-
-class _Sampler:
-    """Per-step batches: which real images, which style for step 1, which cross content.
-
-    Every draw is for the global batch (so the random stream is the single-process one); a rank
-    then gathers and warps only its `rows` (all of them when alone).
-    """
-
-    def __init__(
-        self,
-        train: LabeledTensors,
-        n_classes: int,
-        batch_size: int,
-        seed: int,
-        style_source: str,
-        warp: float = 0.0,
-        glyph_background: float = 0.0,
-        rows: slice = slice(None),
-    ):
-        self.train, self.k, self.batch_size, self.seed, self.style_source = (
-            train,
-            n_classes,
-            batch_size,
-            seed,
-            style_source,
-        )
-        self.warp, self.glyph_background, self.rows = warp, glyph_background, rows
-        order = torch.argsort(train.targets, stable=True)
-        counts = torch.bincount(train.targets, minlength=n_classes)
-        self.by_class, self.counts = order, counts
-        self.offsets = torch.cumsum(counts, 0) - counts
-
-    def batch(self, step: int, banks: torch.Tensor, device: torch.device) -> Batch:
-        """`banks` F×k×C×H×W: the cross content comes from a random font (and warp, where the
-        recipe asks), the reconstruction content always from the first font."""
-        g = torch_generator(self.seed, "step", step)
-        rows, n = self.rows, self.batch_size
-        idx = torch.randint(len(self.train), (n,), generator=g)
-        y = self.train.targets[idx]
-        cross = (y + torch.randint(1, self.k, (n,), generator=g)) % self.k
-        images = self.train.images
-        style_warp = None
-        if self.style_source in ("self", "augmented"):
-            style_idx = idx
-            if self.style_source == "augmented":
-                style_warp = jitter_params(n, g)
-        elif self.style_source == "same-class":
-            pos = (torch.rand(n, generator=g) * self.counts[y]).long()
-            style_idx = self.by_class[self.offsets[y] + pos]
-        else:  # "other": any training image
-            style_idx = torch.randint(len(self.train), (n,), generator=g)
-        idx, y, cross = idx[rows], y[rows], cross[rows]
-        real = to_device(images[idx], device)
-        if style_warp is not None:
-            style = to_device(affine_warp(images[style_idx[rows]], style_warp[rows]), device)
-        elif self.style_source == "self":
-            style = real
-        else:
-            style = to_device(images[style_idx[rows]], device)
-        cross_dev = cross.to(device)
-        glyph_cross = banks[0][cross_dev]
-        if banks.shape[0] > 1:  # drawn only when used, so a one-font recipe keeps its random stream
-            font = torch.randint(banks.shape[0], (n,), generator=g)[rows]
-            glyph_cross = banks[font.to(device), cross_dev]
-        if self.warp > 0:
-            u = jitter_params(n, g)[rows]
-            glyph_cross = affine_warp(glyph_cross, u, self.warp, fill=self.glyph_background)
-        return Batch(
-            real=real,
-            targets=y.to(device),
-            glyph_own=banks[0][y.to(device)],
-            style_rec=style,
-            glyph_cross=glyph_cross,
-            cross_targets=cross_dev,
-        )
 
 
 def _grid_styles(val: LabeledTensors, n: int) -> torch.Tensor:
@@ -244,7 +168,7 @@ def _char_session(opened: OpenedRun, dev: torch.device, emit: Event, world: Worl
             run.truncate_metrics(step)
     judge_val_acc = accuracy(judge, val_set, dev) if judge is not None else float("nan")
 
-    sampler = _Sampler(
+    sampler = CharSampler(
         train_set,
         k,
         r.train.batch_size,

@@ -18,7 +18,8 @@ from saae_augment.errors import UsageError
 from saae_augment.seeding import torch_generator
 from saae_augment.synthesis.run import synthesize
 from saae_augment.training.diffaug import diff_augment
-from saae_augment.training.loop import _Sampler, train
+from saae_augment.training.loop import train
+from saae_augment.training.sampler import CharSampler
 
 
 def test_the_global_batch_splits_into_equal_contiguous_shares():
@@ -34,7 +35,7 @@ def test_a_sampler_split_by_rank_gives_the_rows_of_the_single_process_batch():
     banks = torch.rand(3, 4, 1, 8, 8, generator=g)  # 3 fonts: the font draw and the warp are exercised
 
     def batch(rows: slice):
-        sampler = _Sampler(train, 4, 8, seed=5, style_source="augmented", warp=1.0, rows=rows)
+        sampler = CharSampler(train, 4, 8, seed=5, style_source="augmented", warp=1.0, rows=rows)
         return sampler.batch(step=7, banks=banks, device=torch.device("cpu"))
 
     whole = batch(slice(None))
