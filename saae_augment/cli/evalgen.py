@@ -10,10 +10,6 @@ import typer
 from saae_augment.cli.output import out, user_errors
 
 
-def _pct(v: float | None) -> str:
-    return "n/a" if v is None or v != v else f"{v:.1%}"
-
-
 @user_errors
 def eval_gen(
     ckpt: Annotated[Path, typer.Option(help="Run folder or checkpoint to evaluate.")],
@@ -34,23 +30,10 @@ def eval_gen(
 ) -> None:
     """Parzen log-likelihood (with a real-data reference), memorization, fidelity, CAS, and figures;
     for a line run: exact-read rate and CER, copy rate, memorization and CAS with a CRNN."""
-    from saae_augment.evaluation.generative import evaluate_generator
+    from saae_augment.evaluation.generative import evaluate_generator, headline
 
     m = evaluate_generator(ckpt, out_dir, real, val, test, n, seed, cas_steps, compare, device, overwrite=overwrite)
     runs = [m] + ([m["compare"]] if "compare" in m else [])
     for r in runs:
-        if r.get("task") == "lines":
-            out.print(
-                f"{r['checkpoint']}: exact-read rate {r['content_accuracy']:.1%} (CER {r['content_cer']:.1%}), "
-                f"copy rate {_pct(r['copy_rate'])}, NN distance {r['nn_distance_samples']:.2f} (test lines "
-                f"{r['nn_distance_test']:.2f}), CAS {_pct(r['cas_accuracy'])} (CER {_pct(r['cas_cer'])})"
-            )
-            continue
-        out.print(
-            f"{r['checkpoint']}: Parzen {r['parzen_ll']:.1f} ± {r['parzen_se']:.1f} nats "
-            f"(sigma {r['parzen_sigma']:.3f}; real reference {r['parzen_ll_real_reference']:.1f}), "
-            f"content accuracy {r['content_accuracy']:.1%}, "
-            f"copy rate {r['copy_rate']:.1%}, NN distance {r['nn_distance_samples']:.2f} (test images "
-            f"{r['nn_distance_test']:.2f}), CAS {r['cas_accuracy']:.1%}"
-        )
+        out.print(headline(r))
     out.print(f"wrote {out_dir}/metrics.json, report.md and figures")

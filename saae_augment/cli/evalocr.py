@@ -11,6 +11,7 @@ from rich.table import Table
 from saae_augment.cli.output import err, make_progress, out, user_errors
 from saae_augment.data.glyphs import parse_size
 from saae_augment.errors import UsageError
+from saae_augment.tasks import Task
 
 
 def _ratios(text: str) -> list[float]:
@@ -33,6 +34,12 @@ def eval_ocr(
     size: Annotated[str | None, typer.Option(help="Image size N or HxW (default: the synthetic set's).")] = None,
     regime: Annotated[list[str] | None, typer.Option(help="Only these regimes (repeatable).")] = None,
     ckpt: Annotated[Path | None, typer.Option(help="SAAE run that made --synth: its grid goes in the report.")] = None,
+    task_name: Annotated[
+        str | None,
+        typer.Option(
+            "--task", help="chars or lines (default: the synthetic set's task, else lines when a label is longer)."
+        ),
+    ] = None,
     overwrite: Annotated[
         bool, typer.Option(help="Replace what saae-augment wrote in --out before (never other files).")
     ] = False,
@@ -43,13 +50,11 @@ def eval_ocr(
     from saae_augment.evaluation.run import evaluate_ocr
 
     progress = make_progress()
-    task = progress.add_task("training recognizers", total=None)
+    bar = progress.add_task("training recognizers", total=None)
 
-    def on_progress(done: int, total: int, row: dict[str, Any]) -> None:
-        line = f"{row['regime']} r={row['ratio']} seed {row['seed']}: {row['test_acc']:.1%}"
-        if "test_cer" in row:
-            line += f" (CER {row['test_cer']:.1%})"
-        progress.update(task, completed=done, total=total, description=line)
+    def on_progress(done: int, total: int, row: dict[str, Any], task: Task) -> None:
+        line = f"{row['regime']} r={row['ratio']} seed {row['seed']}: {task.score_text(row)}"
+        progress.update(bar, completed=done, total=total, description=line)
         if not err.is_terminal:
             err.print(f"[{done}/{total}] {line}")
 
@@ -68,15 +73,21 @@ def eval_ocr(
             on_progress=on_progress,
             ckpt=ckpt,
             overwrite=overwrite,
+            task=task_name,
         )
-    lines = "cer" in result.summary[0]
-    columns = ["word accuracy % (mean ± std)", "CER % (mean ± std)"] if lines else ["test accuracy % (mean ± std)"]
-    table = Table("regime", "ratio", *columns, "seeds", title=f"eval-ocr: {train} → {test}", title_justify="left")
+    table = Table(
+        "regime",
+        "ratio",
+        *result.task.metric_columns,
+        "seeds",
+        title=f"eval-ocr: {train} → {test}",
+        title_justify="left",
+    )
     for row in table_rows(result.summary):
         table.add_row(*row)
     out.print(table)
     v = verdict(result.summary)
     if v is not None:
         out.print(verdict_line(v))
-    pictures = "accuracy.png" if lines else "accuracy.png, confusion.png"
+    pictures = "accuracy.png, confusion.png" if result.task.confusion else "accuracy.png"
     out.print(f"wrote {out_dir}/results.json, results.csv, {pictures}, report.md")

@@ -19,19 +19,22 @@ import torch
 from saae_augment.core.checkpoint import load_checkpoint
 from saae_augment.core.device import pick_device
 from saae_augment.core.grids import style_transfer_grid
+from saae_augment.core.recognizers import CharRecognizer
 from saae_augment.data.charsets import CHARSETS
-from saae_augment.data.datasets import stratified_split, to_tensor, to_uint8
+from saae_augment.data.datasets import to_tensor, to_uint8
 from saae_augment.data.load import load_dataset
 from saae_augment.data.sheet import contact_sheet
-from saae_augment.evaluation.genreport import character_report
+from saae_augment.evaluation.generative_lines import evaluate_line_generator, line_headline
+from saae_augment.evaluation.genreport import character_headline, character_report
 from saae_augment.evaluation.genwrite import measure_and_write
 from saae_augment.evaluation.metrics import nearest_neighbours, parzen
-from saae_augment.evaluation.recognizer import CharRecognizer
 from saae_augment.evaluation.regimes import Pool, batch_sampler
 from saae_augment.outfolder import claim_output
 from saae_augment.seeding import derive_seed
 from saae_augment.synthesis.generate import Synthesizer
-from saae_augment.synthesis.sampling import content_spec, plan
+from saae_augment.synthesis.options import SynthOptions
+from saae_augment.synthesis.sampling import plan
+from saae_augment.tasks import CHARS, LINES, task_of_checkpoint
 
 MEMO_PAIRS = 24
 
@@ -63,7 +66,7 @@ def _splits(synth: Synthesizer, real: Any, val: Any, test: Any) -> dict[str, tup
         data = load_dataset(
             synth.pool.spec, size=r.data.size, mode=r.data.mode, charset=CHARSETS.get(cs, cs) if cs else None
         )
-        train_idx, held = stratified_split(data.labels, r.data.val_fraction, r.train.seed)
+        train_idx, held = synth.task.split(data.labels, r.data.val_fraction, r.train.seed)
         rng = np.random.default_rng(derive_seed(r.train.seed, "eval-gen-halves"))
         held = list(rng.permutation(held))
         half = len(held) // 2
@@ -86,7 +89,7 @@ def measure(
     t0 = time.perf_counter()
     synth = Synthesizer(ckpt, pick_device(device))
     sets = _splits(synth, real, val, test)
-    spec = content_spec(synth.classes)
+    spec = synth.task.content_plan(synth, SynthOptions(n=n))
     plans = [plan(seed, i, spec, len(synth.pool.sources), False, len(synth.content_fonts)) for i in range(n)]
     images, reads = [], []
     for b in range(0, n, 512):
@@ -129,6 +132,7 @@ def measure(
     }
 
     metrics = {
+        "task": synth.task.name,
         "checkpoint": str(synth.checkpoint_path),
         "checkpoint_sha256": synth.checkpoint_sha256,
         "arch": synth.recipe.model.arch,
@@ -224,18 +228,13 @@ def evaluate_generator(
     if n < 10:
         raise UsageError("--n must be at least 10")
     # refuse a bad checkpoint before the first file is written; the task is the checkpoint's
-    tasks = {load_checkpoint(run).get("task", "chars") for run in (ckpt, compare) if run is not None}
+    tasks = {task_of_checkpoint(load_checkpoint(run)) for run in (ckpt, compare) if run is not None}
     if len(tasks) > 1:
         raise UsageError("--compare needs a run of the same task (characters with characters, lines with lines)")
+    (task,) = tasks
     out = Path(out)
     with claim_output(out, "eval-gen", GEN_ENTRIES, overwrite=overwrite):
-        if tasks == {"lines"}:
-            from saae_augment.evaluation.generative_lines import evaluate_line_generator
-
-            if real is not None or val is not None:
-                raise UsageError("a line run is measured on held-out real lines only: give --test, not --real/--val")
-            return evaluate_line_generator(ckpt, out, test, n, seed, cas_steps, compare, device)
-        return _evaluate(ckpt, out, real, val, test, n, seed, cas_steps, compare, device)
+        return EVALUATORS[task](ckpt, out, real, val, test, n, seed, cas_steps, compare, device)
 
 
 def _evaluate(
@@ -258,3 +257,13 @@ def _evaluate(
         _figures,
         character_report,
     )
+
+
+# eval-gen's measurements and figures, and its terminal line, for each task's runs
+EVALUATORS = {CHARS: _evaluate, LINES: evaluate_line_generator}
+HEADLINES = {CHARS: character_headline, LINES: line_headline}
+
+
+def headline(metrics: dict[str, Any]) -> str:
+    """The terminal line for one run's metrics (metrics.json's "task" says which kind)."""
+    return HEADLINES[task_of_checkpoint(metrics)](metrics)

@@ -16,16 +16,19 @@ from typing import Any
 import numpy as np
 
 from saae_augment.core.device import pick_device
+from saae_augment.core.recognizers import LineRecognizer
 from saae_augment.core.textmetrics import character_error_rate, word_accuracy
 from saae_augment.data.charsets import CHARSETS
-from saae_augment.data.datasets import random_split, to_tensor, to_uint8
+from saae_augment.data.datasets import to_tensor, to_uint8
 from saae_augment.data.load import load_dataset
 from saae_augment.data.sheet import contact_sheet
+from saae_augment.errors import UsageError
+from saae_augment.evaluation.genreport import percent
 from saae_augment.evaluation.genwrite import measure_and_write
 from saae_augment.evaluation.metrics import nearest_neighbours
-from saae_augment.evaluation.recognizer import LineRecognizer
 from saae_augment.evaluation.regimes import Pool, batch_sampler
-from saae_augment.synthesis.lines import LineSynthesizer, line_texts
+from saae_augment.synthesis.lines import LineSynthesizer
+from saae_augment.synthesis.options import SynthOptions
 from saae_augment.synthesis.sampling import plan
 
 BATCH = 256
@@ -51,7 +54,7 @@ def _held_out(synth: LineSynthesizer, test: Any) -> tuple[np.ndarray, list[str]]
     data = load_dataset(
         synth.pool.spec, size=r.data.size, mode=r.data.mode, charset=CHARSETS.get(cs, cs) if cs else None
     )
-    _, held = random_split(len(data), r.data.val_fraction, r.train.seed)
+    _, held = synth.task.split(data.labels, r.data.val_fraction, r.train.seed)
     return np.stack([data.images[i] for i in held]), [data.labels[i] for i in held]
 
 
@@ -63,13 +66,8 @@ def measure_lines(
     from saae_augment.synthesis.run import open_synthesizer
 
     synth = open_synthesizer(ckpt, pick_device(device))
-    assert isinstance(synth, LineSynthesizer)
-    own = synth.training_texts or synth.pool.labels
-    spec = line_texts(synth.charset, None, None, None, synth.recipe.data.pattern, own)
-    plans = [
-        plan(seed, i, None, len(synth.pool.sources), False, len(synth.content_fonts), label=spec.text(seed, i))
-        for i in range(n)
-    ]
+    spec = synth.task.content_plan(synth, SynthOptions(n=n))  # the run's pattern, else its own texts
+    plans = [plan(seed, i, spec, len(synth.pool.sources), False, len(synth.content_fonts)) for i in range(n)]
     images, reads = [], []
     for b in range(0, n, BATCH):
         im, rd = synth.generate(plans[b : b + BATCH])
@@ -92,7 +90,7 @@ def measure_lines(
     )
     pred = rec.predict(test_x[half:])
     metrics = {
-        "task": "lines",
+        "task": synth.task.name,
         "checkpoint": str(synth.checkpoint_path),
         "checkpoint_sha256": synth.checkpoint_sha256,
         "samples": n,
@@ -146,6 +144,8 @@ def _report(main: dict[str, Any], other: dict[str, Any] | None, figures: dict[st
 def evaluate_line_generator(
     ckpt: str | Path,
     out: Path,
+    real: Any,
+    val: Any,
     test: Any,
     n: int,
     seed: int,
@@ -154,6 +154,17 @@ def evaluate_line_generator(
     device: str,
 ) -> dict[str, Any]:
     """metrics.json, figures and report.md for a line run (and `compare`, side by side)."""
+    if real is not None or val is not None:
+        raise UsageError("a line run is measured on held-out real lines only: give --test, not --real/--val")
     return measure_and_write(
         out, ckpt, compare, lambda run: measure_lines(run, n, seed, cas_steps, test, device), _figures, _report
+    )
+
+
+def line_headline(r: dict[str, Any]) -> str:
+    """One line per run for the terminal: what a user checks first."""
+    return (
+        f"{r['checkpoint']}: exact-read rate {r['content_accuracy']:.1%} (CER {r['content_cer']:.1%}), "
+        f"copy rate {percent(r['copy_rate'])}, NN distance {r['nn_distance_samples']:.2f} (test lines "
+        f"{r['nn_distance_test']:.2f}), CAS {percent(r['cas_accuracy'])} (CER {percent(r['cas_cer'])})"
     )

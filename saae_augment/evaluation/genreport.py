@@ -84,3 +84,19 @@ def character_report(main: dict[str, Any], other: dict[str, Any] | None, figures
     for title, rel in figures.items():
         lines += ["", f"## {title}", "", f"![{title}]({rel})"]
     return "\n".join(lines) + "\n"
+
+
+def percent(v: float | None) -> str:
+    """A share as a percentage, or n/a where it could not be measured."""
+    return "n/a" if v is None or v != v else f"{v:.1%}"
+
+
+def character_headline(r: dict[str, Any]) -> str:
+    """One line per run for the terminal: what a user checks first."""
+    return (
+        f"{r['checkpoint']}: Parzen {r['parzen_ll']:.1f} ± {r['parzen_se']:.1f} nats "
+        f"(sigma {r['parzen_sigma']:.3f}; real reference {r['parzen_ll_real_reference']:.1f}), "
+        f"content accuracy {r['content_accuracy']:.1%}, "
+        f"copy rate {r['copy_rate']:.1%}, NN distance {r['nn_distance_samples']:.2f} (test images "
+        f"{r['nn_distance_test']:.2f}), CAS {r['cas_accuracy']:.1%}"
+    )

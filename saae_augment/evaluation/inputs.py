@@ -1,4 +1,4 @@
-"""What eval-ocr reads: labeled pools at one size, line or character sets, and whether a
+"""What eval-ocr reads: its task (chosen once), labeled pools at one size, and whether a
 synthetic set is whole (finished and merged) before it is measured as if it were.
 """
 
@@ -11,17 +11,18 @@ from typing import Any
 
 import numpy as np
 
-from saae_augment.data.load import load_dataset
+from saae_augment.data.load import list_labels, load_dataset
 from saae_augment.errors import UsageError
 from saae_augment.evaluation.regimes import Pool
+from saae_augment.tasks import CHARS, Task, task_named, task_of_labels, task_of_synthesis
 
 
 def labeled_pool(
-    spec: str | Path, size: tuple[int, int], classes: Sequence[str] | None, lines: bool = False
+    spec: str | Path, size: tuple[int, int], task: Task, vocabulary: Sequence[str] | None
 ) -> tuple[Pool, Any]:
-    """Images of `spec` at `size`; with `classes` only those labels (chars) or characters (lines)."""
-    data = load_dataset(spec, size=size, mode="L", charset="".join(classes) if classes else None)
-    keep = [i for i, x in enumerate(data.labels) if classes is None or lines or x in classes]
+    """Images of `spec` at `size`; with a `vocabulary`, only what a recognizer of it can read."""
+    data = load_dataset(spec, size=size, mode="L", charset="".join(vocabulary) if vocabulary else None)
+    keep = [i for i, x in enumerate(data.labels) if vocabulary is None or task.keeps(x, vocabulary)]
     return Pool(np.stack([data.images[i] for i in keep]), [data.labels[i] for i in keep]), data.report
 
 
@@ -47,6 +48,19 @@ def check_synth_complete(spec: str | Path) -> None:
         )
 
 
-def is_line_data(labels: Sequence[str]) -> bool:
-    """Plates, words, lines: any label longer than one character makes the set a line set."""
-    return any(len(x) != 1 for x in labels)
+def choose_task(name: str | None, train: str | Path, synth: Sequence[str | Path]) -> tuple[Task, str]:
+    """eval-ocr's task and where it came from: `--task`, else the synthetic set's manifest, else the
+    training labels (lines as soon as one label is longer than one character). A character task on
+    line labels is refused: its recognizer would treat every text as a class of its own."""
+    labels = list_labels(train)
+    if name is not None:
+        task, source = task_named(name), "--task"
+    else:
+        found = [t for t in (task_of_synthesis(s) for s in synth) if t is not None]
+        task, source = (found[0], "the synthetic set") if found else (task_of_labels(labels), "the training labels")
+    if task_of_labels(labels) is not task and task is CHARS:
+        raise UsageError(
+            f"{train} has labels longer than one character, which the {task.name} task ({source}) cannot read; "
+            "use --task lines, or a line synthesis"
+        )
+    return task, source

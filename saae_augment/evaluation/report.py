@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from saae_augment.atomicio import write_text_atomic
+from saae_augment.tasks import Task
 
 COLOURS = {
     "real": "#444444",
@@ -148,21 +149,23 @@ def plot_confusion(
     plt.close(fig)
 
 
-def markdown(settings: dict[str, Any], summary: Sequence[dict[str, Any]], extra: Sequence[tuple[str, str]]) -> str:
+def markdown(
+    task: Task, settings: dict[str, Any], summary: Sequence[dict[str, Any]], extra: Sequence[tuple[str, str]]
+) -> str:
+    """report.md: the table, the best regime, the verdict and the pictures."""
     b = best(summary)
-    is_lines = settings.get("task") == "lines"
-    what = "word accuracy % (mean ± std) | CER % (mean ± std)" if is_lines else "test accuracy % (mean ± std)"
+    what = " | ".join(task.metric_columns)
     lines = [
         "# eval-ocr report",
         "",
-        f"Recognizer: {settings.get('recognizer', 'small CNN')}, {settings['steps']} steps of batch "
+        f"Recognizer: {task.recognizer_name}, {settings['steps']} steps of batch "
         f"{settings['batch_size']} per run, "
         f"best-on-validation weights; {settings['seeds']} seed(s). Real training images: {settings['n_real_fit']} "
         f"(+ {settings['n_val']} for validation), real test images: {settings['n_test']}, "
         f"image size {settings['size'][0]}x{settings['size'][1]}.",
         "",
         f"| regime | ratio | {what} | seeds |",
-        "| --- " * (5 if is_lines else 4) + "|",
+        "| --- " * (3 + len(task.metric_columns)) + "|",
     ]
     lines += ["| " + " | ".join(row) + " |" for row in table_rows(summary)]
     lines += [
@@ -179,7 +182,7 @@ def markdown(settings: dict[str, Any], summary: Sequence[dict[str, Any]], extra:
         "",
         "![accuracy vs ratio](accuracy.png)",
     ]
-    if not is_lines:
+    if task.confusion:
         lines += ["", "![confusion matrix of the best regime](confusion.png)"]
     else:
         lines += ["", "Word accuracy: share of test lines read exactly; CER: edit distance per reference character."]
@@ -191,6 +194,7 @@ def markdown(settings: dict[str, Any], summary: Sequence[dict[str, Any]], extra:
 
 def write_outputs(
     out: Path,
+    task: Task,
     settings: dict[str, Any],
     runs: Sequence[dict[str, Any]],
     summary: Sequence[dict[str, Any]],
@@ -210,8 +214,8 @@ def write_outputs(
     write_text_atomic(out / "results.json", json.dumps(clean, indent=2, ensure_ascii=False) + "\n")
     write_text_atomic(out / "results.csv", pd.DataFrame(public).to_csv(index=False))
     plot_accuracy(out / "accuracy.png", summary, settings["ratios"])
-    if settings.get("task") == "lines":  # no confusion matrix: classes are characters inside lines
-        write_text_atomic(out / "report.md", markdown(settings, summary, extra))
+    if not task.confusion:
+        write_text_atomic(out / "report.md", markdown(task, settings, summary, extra))
         return
     b = best(summary)
     preds = [r["_pred"] for r in runs if r["regime"] == b["regime"] and r["ratio"] == b["ratio"] and "_pred" in r]
@@ -222,4 +226,4 @@ def write_outputs(
         preds,
         f"{b['regime']} ratio {fmt_ratio(b['ratio'])}: test predictions summed over seeds",
     )
-    write_text_atomic(out / "report.md", markdown(settings, summary, extra))
+    write_text_atomic(out / "report.md", markdown(task, settings, summary, extra))

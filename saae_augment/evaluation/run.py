@@ -18,13 +18,10 @@ from typing import Any
 import numpy as np
 
 from saae_augment._version import __version__
-from saae_augment.core.textmetrics import character_error_rate, word_accuracy
 from saae_augment.data.augment import Augmenter
-from saae_augment.data.datasets import random_split, stratified_split
-from saae_augment.data.load import list_labels, load_dataset
+from saae_augment.data.load import load_dataset
 from saae_augment.errors import UsageError
-from saae_augment.evaluation.inputs import check_synth_complete, is_line_data, labeled_pool
-from saae_augment.evaluation.recognizer import CharRecognizer, LineRecognizer, Recognizer
+from saae_augment.evaluation.inputs import check_synth_complete, choose_task, labeled_pool
 from saae_augment.evaluation.regimes import (
     ADDITIVE,
     NEEDS_FONTS,
@@ -38,15 +35,19 @@ from saae_augment.evaluation.regimes import (
 )
 from saae_augment.evaluation.report import write_outputs
 from saae_augment.outfolder import claim_output
+from saae_augment.tasks import Task
 
 LINE_SIZE = (32, 128)
 
 
 @dataclass
 class EvalResult:
+    """What eval-ocr measured: one row per run, and the summary per regime × ratio."""
+
     out: Path
     runs: list[dict[str, Any]]
     summary: list[dict[str, Any]]
+    task: Task
 
 
 # What eval-ocr writes into its folder (the ledger lists these; see outfolder.py).
@@ -61,10 +62,10 @@ EVAL_ENTRIES = [
 ]
 
 
-def _report_images(out: Path, synth: Sequence[str | Path], ckpt: str | Path | None) -> list[tuple[str, str]]:
+def _report_images(
+    out: Path, task: Task, synth: Sequence[str | Path], ckpt: str | Path | None
+) -> list[tuple[str, str]]:
     """Pictures for report.md, copied into `out` so the report's links stay valid."""
-    from saae_augment.data.sheet import class_sheet, contact_sheet
-
     extra = []
     if ckpt is not None:
         grids = [g for g in sorted((Path(ckpt) / "grids").glob("step-*.png")) if not g.is_symlink()]
@@ -72,16 +73,13 @@ def _report_images(out: Path, synth: Sequence[str | Path], ckpt: str | Path | No
             shutil.copyfile(grids[-1], out / "style-grid.png")
             extra.append((f"Style transfer ({Path(ckpt).name}, {grids[-1].stem})", "style-grid.png"))
     if synth:
-        data = load_dataset(synth[0], mode="L")
-        if is_line_data(data.labels):
-            contact_sheet(data.images[:48], data.labels[:48], columns=4).save(out / "synth-sheet.png")
-        else:
-            class_sheet(data).save(out / "synth-sheet.png")
+        task.sheet(load_dataset(synth[0], mode="L")).save(out / "synth-sheet.png")
         extra.append((f"Synthetic samples ({Path(synth[0]).name})", "synth-sheet.png"))
     return extra
 
 
-def summarize(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def summarize(runs: Sequence[dict[str, Any]], task: Task) -> list[dict[str, Any]]:
+    """Mean and std per regime × ratio over seeds (and the task's extra figures), in regime order."""
     groups: dict[tuple[str, float | None], list[dict[str, Any]]] = {}
     for r in runs:
         groups.setdefault((r["regime"], r["ratio"]), []).append(r)
@@ -96,10 +94,7 @@ def summarize(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
             "std": statistics.stdev(accs) if len(accs) > 1 else 0.0,
             "seeds": len(accs),
         }
-        if "test_cer" in group[0]:  # lines: the character error rate beside the word accuracy
-            cers = [r["test_cer"] for r in group]
-            row |= {"cer": statistics.fmean(cers), "cer_std": statistics.stdev(cers) if len(cers) > 1 else 0.0}
-        rows.append(row)
+        rows.append(row | task.summary_row(group))
     return rows
 
 
@@ -117,15 +112,17 @@ def evaluate_ocr(
     batch_size: int = 64,
     val_fraction: float = 0.2,
     augment: str = "classic",
-    on_progress: Callable[[int, int, dict[str, Any]], None] | None = None,
+    on_progress: Callable[[int, int, dict[str, Any], Task], None] | None = None,
     ckpt: str | Path | None = None,
     overwrite: bool = False,
+    task: str | None = None,
 ) -> EvalResult:
     """Train and test every regime; write results.json/.csv, accuracy.png, confusion.png, report.md.
 
     `ckpt` (the SAAE run that made the synthetic set) adds its last style-transfer grid to the
     report; a contact sheet of the first synthetic set is always added when there is one.
     `out` must be new or empty unless `overwrite` (outfolder.py); it is claimed before any training.
+    `task` (chars or lines) is by default the synthetic set's, else what the training labels are.
     """
     if seeds < 1 or steps < 1 or batch_size < 2:
         raise UsageError("--seeds and --steps must be at least 1, --batch-size at least 2")
@@ -139,8 +136,11 @@ def evaluate_ocr(
         raise UsageError("regimes with synth need --synth DIR (a `saae-augment synth` output)")
     for spec in synth:
         check_synth_complete(spec)
+    chosen, source = choose_task(task, train, synth)
     with claim_output(out, "eval-ocr", EVAL_ENTRIES, overwrite=overwrite):
         return _evaluate(
+            chosen,
+            source,
             train,
             test,
             Path(out),
@@ -160,6 +160,8 @@ def evaluate_ocr(
 
 
 def _evaluate(
+    task: Task,
+    task_source: str,
     train: str | Path,
     test: str | Path,
     out: Path,
@@ -173,35 +175,30 @@ def _evaluate(
     batch_size: int,
     val_fraction: float,
     augment: str,
-    on_progress: Callable[[int, int, dict[str, Any]], None] | None,
+    on_progress: Callable[[int, int, dict[str, Any], Task], None] | None,
     ckpt: str | Path | None,
 ) -> EvalResult:
     t_start = time.perf_counter()
-    lines = is_line_data(list_labels(train))
     if size is None:
-        size = LINE_SIZE if lines else (28, 28)
+        size = task.eval_size
         if synth:
             first = load_dataset(synth[0], mode="L")
             size = first.images[0].shape[:2]
-    train_data, train_report = labeled_pool(train, size, None)
-    # chars: one class per label; lines: one class per character, read by CTC
-    classes = sorted(set("".join(train_data.labels))) if lines else sorted(set(train_data.labels))
+    train_data, train_report = labeled_pool(train, size, task, None)
+    classes = task.vocabulary(train_data.labels)  # classes (chars) or characters (lines, read by CTC)
     if len(classes) < 2:
         raise UsageError(f"{train} has {len(classes)} class(es); a recognizer needs at least 2")
-    test_data, _ = labeled_pool(test, size, classes, lines)
-    if lines:
-        fit_idx, val_idx = random_split(len(train_data), val_fraction, 0)
-    else:
-        fit_idx, val_idx = stratified_split(train_data.labels, val_fraction, 0)
+    test_data, _ = labeled_pool(test, size, task, classes)
+    fit_idx, val_idx = task.split(train_data.labels, val_fraction, 0)
     if not val_idx:
         raise UsageError(f"{train} is too small for a validation split (need 2+ images in some class)")
     real, val = train_data.take(np.array(fit_idx)), train_data.take(np.array(val_idx))
     synth_pool = None
     for spec in synth:
-        p, _ = labeled_pool(spec, size, classes, lines)
+        p, _ = labeled_pool(spec, size, task, classes)
         synth_pool = p if synth_pool is None else concat(synth_pool, p)
     invert = dark_on_light(train_data.images)
-    font_texts = sorted(set(real.labels)) if lines else classes
+    font_texts = task.font_texts(real.labels, classes)
     fonts, font_names = font_pool(font_texts, size, invert) if NEEDS_FONTS & set(wanted) else (None, [])
     augmenter = Augmenter(augment)
 
@@ -220,15 +217,14 @@ def _evaluate(
         for regime, ratio in plan:
             data, aug = training_set(regime, ratio or 0.0, seed, real, synth_pool, fonts, augmenter)
             sampler = batch_sampler(data, augmenter if aug else None, batch_size, seed, f"{regime}@{ratio}")
-            rec: Recognizer = LineRecognizer("".join(classes), size) if lines else CharRecognizer(classes, size)
+            rec = task.recognizer(classes, size)
             fit = rec.fit(sampler, val.images, val.labels, steps, minutes, seed)
             pred = rec.predict(test_data.images)
             row = {
                 "regime": regime,
                 "ratio": ratio,
                 "seed": seed,
-                "test_acc": word_accuracy(pred, test_data.labels),
-                **({"test_cer": character_error_rate(pred, test_data.labels)} if lines else {}),
+                **task.score(pred, test_data.labels),
                 "val_acc": fit["val_acc"],
                 "n_real": len(real) if regime != "synth" else 0,
                 "n_train": len(data),
@@ -240,14 +236,14 @@ def _evaluate(
             runs.append(row)
             done += 1
             if on_progress:
-                on_progress(done, total, row)
+                on_progress(done, total, row, task)
     # At ratio 0 an additive regime *is* its base: rows say so instead of training twice.
     if 0 in ratios:
         for regime, base in ADDITIVE.items():
             if regime in wanted and base in wanted:
                 for r in [r for r in runs if r["regime"] == base and r["ratio"] == 0.0 and r["derived_from"] is None]:
                     runs.append({**r, "regime": regime, "derived_from": base})
-    summary = summarize(runs)
+    summary = summarize(runs, task)
     settings = {
         "train": str(train),
         "test": str(test),
@@ -261,8 +257,9 @@ def _evaluate(
         "val_fraction": val_fraction,
         "augment": augment,
         "regimes": wanted,
-        "task": "lines" if lines else "chars",
-        "recognizer": "CRNN + CTC, greedy decoding" if lines else "small CNN",
+        "task": task.name,
+        "task_from": task_source,
+        "recognizer": task.recognizer_name,
         "classes": classes,
         "n_real_fit": len(real),
         "n_val": len(val),
@@ -272,7 +269,7 @@ def _evaluate(
         "train_skipped": train_report.skipped,
         "version": __version__,
     }
-    extra = _report_images(out, synth, ckpt)
+    extra = _report_images(out, task, synth, ckpt)
     settings["elapsed_s"] = round(time.perf_counter() - t_start, 1)
-    write_outputs(out, settings, runs, summary, classes, test_data.labels, extra)
-    return EvalResult(out, [{k: v for k, v in r.items() if not k.startswith("_")} for r in runs], summary)
+    write_outputs(out, task, settings, runs, summary, classes, test_data.labels, extra)
+    return EvalResult(out, [{k: v for k, v in r.items() if not k.startswith("_")} for r in runs], summary, task)

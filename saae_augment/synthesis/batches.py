@@ -9,10 +9,10 @@ from typing import Any
 import numpy as np
 
 from saae_augment.synthesis.generate import Synthesizer
-from saae_augment.synthesis.lines import LineTexts
 from saae_augment.synthesis.options import SynthOptions
-from saae_augment.synthesis.sampling import ContentSpec, SamplePlan, plan
+from saae_augment.synthesis.sampling import SamplePlan, plan
 from saae_augment.synthesis.writers import image_relpath
+from saae_augment.tasks import ContentPlan
 
 SELECT_TRIES = 8  # --select: draws per sample before the last one is kept as it is
 
@@ -28,24 +28,16 @@ def row_fields(synth: Synthesizer, opts: SynthOptions) -> list[str]:
 
 
 def _plan(
-    synth: Synthesizer, spec: ContentSpec | LineTexts, opts: SynthOptions, index: int, attempt: int = 0, label=None
+    synth: Synthesizer, spec: ContentPlan, opts: SynthOptions, index: int, attempt: int = 0, label=None
 ) -> SamplePlan:
-    lines = isinstance(spec, LineTexts)
     return plan(
-        opts.seed,
-        index,
-        None if lines else spec,
-        len(synth.pool.sources),
-        opts.style_mix,
-        len(synth.content_fonts),
-        attempt,
-        label if label is not None else (spec.text(opts.seed, index) if lines else None),
+        opts.seed, index, spec, len(synth.pool.sources), opts.style_mix, len(synth.content_fonts), attempt, label
     )
 
 
 def _redraw_misread(
     synth: Synthesizer,
-    spec: ContentSpec | LineTexts,
+    spec: ContentPlan,
     opts: SynthOptions,
     plans: list[SamplePlan],
     images: np.ndarray,
@@ -65,7 +57,7 @@ def _redraw_misread(
 
 
 def make_batch(
-    synth: Synthesizer, spec: ContentSpec | LineTexts, opts: SynthOptions, indices: range
+    synth: Synthesizer, spec: ContentPlan, opts: SynthOptions, indices: range
 ) -> tuple[list[tuple[int, np.ndarray, int]], list[dict[str, Any]]]:
     """(index, image, augmentation seed) per sample and its label row, for the writer."""
     plans = [_plan(synth, spec, opts, i) for i in indices]

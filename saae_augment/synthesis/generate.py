@@ -26,15 +26,15 @@ from saae_augment.config import Recipe, recipe_from_dict
 from saae_augment.core.checkpoint import file_sha256, load_checkpoint, load_weights, resolve_checkpoint_path
 from saae_augment.core.device import autocast_for
 from saae_augment.data.charsets import CHARSETS
-from saae_augment.data.datasets import random_split, stratified_split, to_tensor, to_uint8
+from saae_augment.data.datasets import to_tensor, to_uint8
 from saae_augment.data.formats import is_relative_spec
 from saae_augment.data.load import load_dataset
 from saae_augment.data.warp import affine_warp, warp_params
 from saae_augment.errors import UsageError
-from saae_augment.model.classifier import CharClassifier
 from saae_augment.model.saae import Generator
 from saae_augment.synthesis.fastdecoder import CachedDecoder
 from saae_augment.synthesis.sampling import SamplePlan
+from saae_augment.tasks import ContentPlan, Task, task_of_checkpoint
 
 CHUNK = 64
 POOL_CHUNK = 256
@@ -73,10 +73,7 @@ def load_style_pool(payload: dict, recipe: Recipe, styles: str | Path | None) ->
             f"the run's training data {spec} changed since training, so it is not the style pool the run "
             f"learned from; give --styles {spec} to draw styles from it as it is now"
         )
-    if recipe.data.task == "lines":
-        train_idx, _ = random_split(len(data), recipe.data.val_fraction, recipe.train.seed)
-    else:
-        train_idx, _ = stratified_split(data.labels, recipe.data.val_fraction, recipe.train.seed)
+    train_idx, _ = task_of_checkpoint(payload).split(data.labels, recipe.data.val_fraction, recipe.train.seed)
     return StylePool(
         to_tensor([data.images[i] for i in train_idx]),
         [data.sources[i] for i in train_idx],
@@ -87,8 +84,6 @@ def load_style_pool(payload: dict, recipe: Recipe, styles: str | Path | None) ->
 
 class Synthesizer:
     """Loads a checkpoint and writes any of its classes in the style of any pool image."""
-
-    lines = False
 
     def __init__(
         self,
@@ -101,6 +96,7 @@ class Synthesizer:
         path = resolve_checkpoint_path(ckpt)
         payload = payload if payload is not None else load_checkpoint(path)
         self.checkpoint_path, self.checkpoint_sha256 = path, file_sha256(path)
+        self.task: Task = task_of_checkpoint(payload)
         self.recipe = recipe_from_dict(payload["recipe"])
         self.classes: list[str] = list(payload["classes"])
         self.class_counts: list[int] | None = payload["data"].get("class_counts")
@@ -128,7 +124,7 @@ class Synthesizer:
             self._load_content(payload)
 
     def _load_judge(self, payload: dict) -> torch.nn.Module:
-        judge = CharClassifier(self.channels, self.recipe.data.size, len(self.classes))
+        judge = self.task.judge(self.channels, self.recipe.data.size, self.classes)
         load_weights(judge, payload["state"]["judge"], "judge")
         return judge
 
@@ -149,6 +145,9 @@ class Synthesizer:
         if self.decoder is not None and device.type != "mps":
             self.decoder = self.decoder.to(memory_format=torch.channels_last)
 
+    def check_content(self, spec: ContentPlan, seed: int) -> None:
+        """Every class the plan asks for is one the checkpoint writes (content_spec checked that)."""
+
     def _glyphs(self, plans: Sequence[SamplePlan]) -> torch.Tensor | None:
         """Each sample's content image, or None where the per-class content maps serve."""
         if not self.varied:
@@ -162,7 +161,7 @@ class Synthesizer:
         return glyphs
 
     def _read(self, written: torch.Tensor) -> list[str]:
-        return [self.classes[i] for i in self.judge(written).argmax(1).tolist()]
+        return self.task.read(self.judge, written, self.classes)
 
     @property
     def size(self) -> tuple[int, int]:

@@ -24,6 +24,7 @@ from saae_augment.errors import UsageError
 from saae_augment.manifest import write_manifest
 from saae_augment.outfolder import Ledger, claim_output
 from saae_augment.synthesis.writers import image_relpath
+from saae_augment.tasks import task_of_manifest
 
 MERGED_ENTRIES = ["labels.csv", "labels.txt", "manifest.json", "images"]
 SHARD_FILES = ["labels-*-of-*.csv", "labels-*-of-*.txt", "manifest-*-of-*.json"]
@@ -230,6 +231,7 @@ def merge_shards(
             total, correct = total + n_rows, correct + n_right
             char_errors, chars = char_errors + n_errors, chars + n_chars
         settings = dict(ref["settings"], shard=None)
+        task = task_of_manifest(ref)
         return write_manifest(
             out,
             "synth",
@@ -237,11 +239,10 @@ def merge_shards(
             ref.get("seed"),
             extra={
                 "status": "complete",
+                "task": task.name,
                 "samples": total,
                 "merged_from": [str(found[i][0] / f"manifest-{i}-of-{n_shards}.json") for i in range(n_shards)],
                 "content_accuracy": round(correct / total, 4) if total else None,
-                **(
-                    {"content_cer": round(char_errors / max(1, chars), 4)} if ref.get("content_cer") is not None else {}
-                ),
+                **task.synth_figures(char_errors, chars),
             },
         )

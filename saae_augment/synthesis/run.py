@@ -31,14 +31,17 @@ from saae_augment.outfolder import Ledger, claim_output, is_control_file
 from saae_augment.stopsignals import stop_on_signals
 from saae_augment.synthesis.batches import make_batch, row_fields
 from saae_augment.synthesis.generate import Synthesizer
-from saae_augment.synthesis.lines import LineSynthesizer, LineTexts, line_texts
+from saae_augment.synthesis.lines import LineSynthesizer
 from saae_augment.synthesis.merge import judged, merge_shards, shard_range
 from saae_augment.synthesis.options import SynthOptions, default_batch_size, shard_suffix
-from saae_augment.synthesis.sampling import ContentSpec, content_spec
 from saae_augment.synthesis.writers import LmdbWriter, PngWriter, SampleWriter, write_error
+from saae_augment.tasks import CHARS, LINES, Task, task_of_checkpoint
 
 # What an unsharded synthesis writes into its folder (the ledger lists these; see outfolder.py).
 SYNTH_ENTRIES = ["images", "labels.csv", "labels.txt", "manifest.json", "data.mdb", "lock.mdb"]
+
+# The synthesizer each task's checkpoints need.
+SYNTHESIZERS: dict[Task, type[Synthesizer]] = {CHARS: Synthesizer, LINES: LineSynthesizer}
 
 
 @dataclass
@@ -57,10 +60,9 @@ class SynthResult:
 def open_synthesizer(
     ckpt: str | Path, device: torch.device, styles: str | Path | None = None, precision: str = "fp32"
 ) -> Synthesizer:
-    """The synthesizer a checkpoint needs: characters or lines."""
+    """The synthesizer the checkpoint's task needs."""
     payload = load_checkpoint(resolve_checkpoint_path(ckpt))
-    cls = LineSynthesizer if payload.get("task") == "lines" else Synthesizer
-    return cls(ckpt, device, styles, precision, payload)
+    return SYNTHESIZERS[task_of_checkpoint(payload)](ckpt, device, styles, precision, payload)
 
 
 def _read_manifest(path: Path) -> dict[str, Any] | None:
@@ -162,20 +164,8 @@ def _write(
     dev = opts.device if isinstance(opts.device, torch.device) else pick_device(opts.device)
     batch_size = opts.batch_size or default_batch_size(dev)
     synth = open_synthesizer(ckpt, dev, opts.styles, opts.precision)
-    spec: ContentSpec | LineTexts
-    if synth.lines:
-        if opts.content != "uniform" or opts.classes:
-            raise UsageError(
-                "--content and --classes choose classes of a character checkpoint; this one writes lines: "
-                "use --texts-file, --labels-file or --pattern"
-            )
-        own_texts = synth.training_texts or (synth.pool.labels if opts.styles is None else [])
-        spec = line_texts(synth.charset, opts.labels, opts.texts, opts.pattern, synth.recipe.data.pattern, own_texts)
-        synth.check_texts(spec, seed)  # a text too long to draw is refused before anything is written
-    else:
-        if opts.texts is not None or opts.pattern is not None:
-            raise UsageError("--texts-file and --pattern are for line checkpoints (plates, words); use --labels-file")
-        spec = content_spec(synth.classes, opts.content, synth.class_counts, opts.classes, opts.labels)
+    spec = synth.task.content_plan(synth, opts)
+    synth.check_content(spec, seed)  # a text too long to draw is refused before anything is written
     settings = {
         "checkpoint_sha256": synth.checkpoint_sha256,
         "recipe": synth.recipe.name,
@@ -218,7 +208,7 @@ def _write(
         workers = opts.workers or max(1, (os.cpu_count() or 2))
         writer = writer_cls(out, suffix, row_fields(synth, opts), opts.augment, workers)
         started = time.strftime("%Y-%m-%dT%H:%M:%S")
-        where = {"checkpoint": str(synth.checkpoint_path)}
+        where = {"checkpoint": str(synth.checkpoint_path), "task": synth.task.name}
 
         def record(extra: dict[str, Any]) -> Path:
             """The manifest, or one line saying why it cannot be written (a full disk, say)."""
@@ -254,7 +244,7 @@ def _write(
         elapsed = time.perf_counter() - t0
         total, correct, char_errors, chars = judged(writer.csv_path)
         accuracy = correct / total if total else float("nan")
-        line_figures = {"content_cer": round(char_errors / max(1, chars), 4)} if synth.lines else {}
+        task_figures = synth.task.synth_figures(char_errors, chars)
         made = total - done
         status = "complete" if total == hi - lo else "interrupted"
         path = record(
@@ -267,9 +257,9 @@ def _write(
                 "elapsed_s": round(elapsed, 2),
                 "images_per_s": round(made / elapsed, 1) if elapsed > 0 else None,
                 "content_accuracy": round(accuracy, 4),
-                **line_figures,
+                **task_figures,
                 "content_accuracy_means": "share of rows whose judge reading (the run's classifier, trained on "
                 "real images only) equals the label, read on the generator's output before post-augmentation",
             },
         )
-        return SynthResult(out, total, made, accuracy, elapsed, path, line_figures.get("content_cer"), status=status)
+        return SynthResult(out, total, made, accuracy, elapsed, path, task_figures.get("content_cer"), status=status)

@@ -6,65 +6,12 @@ size, any shard split and any resume point give the same sample i.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from saae_augment.errors import UsageError
 from saae_augment.seeding import derive_seed
-
-CONTENT_MODES = ("uniform", "match")
-
-
-@dataclass(frozen=True)
-class ContentSpec:
-    """How labels are chosen. `labels` (from --labels-file) fixes sample i's label to
-    labels[i % len(labels)]; otherwise classes are drawn from `weights` over `classes`."""
-
-    classes: tuple[str, ...]
-    weights: tuple[float, ...] | None = None
-    labels: tuple[str, ...] | None = None
-
-    def describe(self) -> dict:
-        if self.labels is not None:
-            return {"mode": "labels-file", "labels": len(self.labels)}
-        return {"mode": "uniform" if self.weights is None else "weighted", "classes": "".join(self.classes)}
-
-
-def content_spec(
-    model_classes: Sequence[str],
-    mode: str = "uniform",
-    class_counts: Sequence[int] | None = None,
-    only: Sequence[str] | None = None,
-    labels: Sequence[str] | None = None,
-) -> ContentSpec:
-    known = set(model_classes)
-    if labels is not None:
-        unknown = sorted({x for x in labels if x not in known})
-        if unknown:
-            raise UsageError(
-                f"labels file asks for {len(unknown)} label(s) the checkpoint cannot write: "
-                f"{' '.join(unknown[:20])}; it knows {''.join(model_classes)}"
-            )
-        return ContentSpec(tuple(model_classes), labels=tuple(labels))
-    classes = list(model_classes)
-    if only:
-        unknown = sorted(set(only) - known)
-        if unknown:
-            raise UsageError(
-                f"--classes has {' '.join(unknown)}, which the checkpoint cannot write; it knows {''.join(classes)}"
-            )
-        classes = [c for c in model_classes if c in set(only)]
-    if mode not in CONTENT_MODES:
-        raise UsageError(f"--content must be one of {', '.join(CONTENT_MODES)}, not {mode!r}")
-    if mode == "uniform":
-        return ContentSpec(tuple(classes))
-    if class_counts is None:
-        raise UsageError("--content match needs the training set's class counts, which this checkpoint lacks")
-    by_class = dict(zip(model_classes, class_counts, strict=True))
-    total = sum(by_class[c] for c in classes)
-    return ContentSpec(tuple(classes), weights=tuple(by_class[c] / total for c in classes))
+from saae_augment.tasks.base import ContentPlan
 
 
 @dataclass(frozen=True)
@@ -80,18 +27,10 @@ class SamplePlan:
     warp_seed: int = 0  # the content glyph's random warp (where the recipe warps content)
 
 
-def _draw_label(content: ContentSpec, index: int, rng: np.random.Generator) -> str:
-    if content.labels is not None:
-        return content.labels[index % len(content.labels)]
-    if content.weights is None:
-        return content.classes[int(rng.integers(len(content.classes)))]
-    return content.classes[int(rng.choice(len(content.classes), p=content.weights))]
-
-
 def plan(
     seed: int,
     index: int,
-    content: ContentSpec | None,
+    content: ContentPlan | None,
     n_styles: int,
     style_mix: bool,
     n_fonts: int = 1,
@@ -104,8 +43,8 @@ def plan(
     rng = np.random.default_rng(s)
     if label is None:
         if content is None:
-            raise ValueError("plan() needs a ContentSpec or a label")
-        label = _draw_label(content, index, rng)
+            raise ValueError("plan() needs a content plan or a label")
+        label = content.draw(seed, index, rng)
     a = int(rng.integers(n_styles))
     b, mix = (int(rng.integers(n_styles)), float(rng.uniform())) if style_mix else (a, 0.0)
     aug_seed = int(rng.integers(2**31 - 1))

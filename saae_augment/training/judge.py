@@ -8,10 +8,12 @@ the style image, i.e. the decoder copied its style input instead of writing the 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 
 import torch
 import torch.nn.functional as F
 
+from saae_augment.core.fit import fit
 from saae_augment.data.datasets import LabeledTensors
 from saae_augment.data.warp import jitter
 from saae_augment.model.classifier import CharClassifier
@@ -35,20 +37,20 @@ def train_classifier(
     steps_per_epoch = max(1, math.ceil(len(train) / batch_size))
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=epochs * steps_per_epoch)
     images, targets = train.images.to(device), train.targets.to(device)
-    model.train()
-    for epoch in range(epochs):
-        g = torch_generator(seed, "judge-epoch", epoch)
-        order = torch.randperm(len(train), generator=g).to(device)
-        for start in range(0, len(train), batch_size):
-            idx = order[start : start + batch_size]
-            if len(idx) < 2:
-                continue
-            x = jitter(images[idx], g) if augment else images[idx]
-            loss = F.cross_entropy(model(x), targets[idx])
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
+
+    def losses() -> Iterator[torch.Tensor]:
+        model.train()
+        for epoch in range(epochs):
+            g = torch_generator(seed, "judge-epoch", epoch)
+            order = torch.randperm(len(train), generator=g).to(device)
+            for start in range(0, len(train), batch_size):
+                idx = order[start : start + batch_size]
+                if len(idx) < 2:
+                    continue
+                x = jitter(images[idx], g) if augment else images[idx]
+                yield F.cross_entropy(model(x), targets[idx])
+
+    fit(opt, sched, losses())
     model.eval()
     return model
 

@@ -3,8 +3,11 @@ with no stake in them."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import torch
 
+from saae_augment.core.fit import fit
 from saae_augment.model.crnn import CRNN, build_reader, ctc_loss, encode
 from saae_augment.seeding import derive_seed, torch_generator
 
@@ -18,15 +21,14 @@ def train_line_judge(
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, steps))
     index = {c: i for i, c in enumerate(charset)}
-    model.train()
-    for step in range(steps):
-        g = torch_generator(seed, "judge-step", step)
-        idx = torch.randint(len(images), (min(64, len(images)),), generator=g)
-        x = images[idx].to(device)
-        targets, lengths = encode([labels[i] for i in idx.tolist()], index, device)
-        loss = ctc_loss(model(x), targets, lengths)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        sched.step()
+
+    def losses() -> Iterator[torch.Tensor]:
+        model.train()
+        for step in range(steps):
+            g = torch_generator(seed, "judge-step", step)
+            idx = torch.randint(len(images), (min(64, len(images)),), generator=g)
+            targets, lengths = encode([labels[i] for i in idx.tolist()], index, device)
+            yield ctc_loss(model(images[idx].to(device)), targets, lengths)
+
+    fit(opt, sched, losses())
     return model.eval()

@@ -34,7 +34,7 @@ from saae_augment.core.device import autocast_for, to_device
 from saae_augment.core.grids import generate, style_transfer_grid
 from saae_augment.core.textmetrics import character_error_rate, word_accuracy
 from saae_augment.data.charsets import CHARSETS
-from saae_augment.data.datasets import random_split, to_tensor
+from saae_augment.data.datasets import to_tensor
 from saae_augment.data.load import load_dataset
 from saae_augment.data.warp import affine_warp, jitter_params
 from saae_augment.distributed import World
@@ -80,7 +80,7 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
         )
     fingerprint = opened.check_data(dataset)
     channels = 1 if r.data.mode == "L" else 3
-    train_idx, val_idx = random_split(len(dataset), r.data.val_fraction, r.train.seed)
+    train_idx, val_idx = opened.task.split(dataset.labels, r.data.val_fraction, r.train.seed)
     images = to_tensor(dataset.images)
     train_x, val_x = images[train_idx], images[val_idx]
     train_y, val_y = [dataset.labels[i] for i in train_idx], [dataset.labels[i] for i in val_idx]
@@ -120,7 +120,7 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
             load_optimizer(opt, payload["optim"][name], name)
         step, elapsed_before = int(payload["step"]), float(payload.get("elapsed_s", 0.0))
         if world.is_main:
-            judge = build_reader(channels, charset).to(dev)
+            judge = opened.task.judge(channels, r.data.size, list(charset)).to(dev)
             load_weights(judge, st["judge"], "judge")
             judge.eval()
             run.truncate_metrics(step)
@@ -200,7 +200,7 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
         return {
             "format_version": FORMAT_VERSION,
             "package_version": __version__,
-            "task": "lines",
+            "task": opened.task.name,
             "recipe": recipe_to_dict(r),
             "data": {
                 "spec": data_spec,
@@ -243,7 +243,7 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
     D.train()
     R.train()
     info = {
-        "task": "lines",
+        "task": opened.task.name,
         "charset": charset,
         "n_train": len(train_x),
         "n_val": len(val_x),

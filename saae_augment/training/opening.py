@@ -18,6 +18,7 @@ from saae_augment.data.load import LabeledImages
 from saae_augment.distributed import World
 from saae_augment.errors import SaaeError, UsageError
 from saae_augment.outfolder import claim_output
+from saae_augment.tasks import Task, task_of_checkpoint, task_of_recipe
 from saae_augment.training.rundir import RUN_ENTRIES, RunDir
 
 
@@ -35,6 +36,7 @@ class OpenedRun:
     data_spec: str
     run: RunDir
     payload: dict[str, Any] | None
+    task: Task
     accept_changed_data: bool = False
 
     def check_data(self, dataset: LabeledImages) -> str:
@@ -64,7 +66,8 @@ def open_run(
     if resume is None:
         recipe_obj = _resolve_recipe(recipe, overrides)
         run = RunDir(Path(out) if out else world.broadcast(RunDir.default_path(recipe_obj.name)))
-        return OpenedRun(recipe_obj, absolute_spec(data) if data is not None else "digits", run, None)
+        task = task_of_recipe(recipe_obj)  # refuses options of the other task before any folder exists
+        return OpenedRun(recipe_obj, absolute_spec(data) if data is not None else "digits", run, None, task)
     resume_dir = Path(resume)
     if (
         resume_dir.is_dir()
@@ -91,7 +94,7 @@ def open_run(
     elif data is not None and absolute_spec(data) != data_spec:
         raise UsageError(f"--resume continues on the run's own data ({data_spec}), not {data}")
     run = RunDir(Path(resume) if Path(resume).is_dir() else Path(resume).parent.parent)
-    return OpenedRun(recipe_obj, data_spec, run, payload)
+    return OpenedRun(recipe_obj, data_spec, run, payload, task_of_checkpoint(payload))
 
 
 @contextlib.contextmanager

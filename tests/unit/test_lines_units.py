@@ -11,7 +11,7 @@ from saae_augment.errors import UsageError
 from saae_augment.model.crnn import CRNN, greedy_decode
 from saae_augment.model.fusion import fuse_conv_bn
 from saae_augment.model.saae import Generator
-from saae_augment.synthesis.lines import line_texts
+from saae_augment.tasks.texts import line_texts
 
 
 def _scores(frames: list[int], k: int = 4) -> torch.Tensor:

@@ -1,4 +1,4 @@
-"""Recognizers that eval-ocr trains: the interface, and the single-character CNN.
+"""Recognizers that eval-ocr trains: the interface, the single-character CNN and the CRNN.
 
 A recognizer is trained from a *sampler* (step → batch of images and label strings) for a
 fixed number of steps, keeps the weights that read the validation split best, and predicts
@@ -11,13 +11,14 @@ from __future__ import annotations
 import copy
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from saae_augment.core.fit import fit
 from saae_augment.core.textmetrics import word_accuracy
 from saae_augment.data.datasets import to_tensor
 from saae_augment.model.classifier import CharClassifier
@@ -73,22 +74,23 @@ class _Recognizer(ABC):
         val_x = to_tensor(val_images).to(self.device)
         best, best_acc, t0 = None, -1.0, time.perf_counter()
         check_every = max(1, steps // 10)
-        done = 0
-        for step in range(steps):
-            if minutes is not None and time.perf_counter() - t0 > minutes * 60:
-                break
-            images, labels = sample(step)
-            model.train()
-            loss = self._loss(model, to_tensor(images).to(self.device), labels)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
-            done = step + 1
+
+        def losses() -> Iterator[torch.Tensor]:
+            for step in range(steps):
+                if minutes is not None and time.perf_counter() - t0 > minutes * 60:
+                    return
+                images, labels = sample(step)
+                model.train()
+                yield self._loss(model, to_tensor(images).to(self.device), labels)
+
+        def keep_best(done: int) -> None:
+            nonlocal best, best_acc
             if done % check_every == 0 or done == steps:
                 acc = self._accuracy(model, val_x, val_labels)
                 if acc >= best_acc:  # ties go to the later, longer-trained weights
                     best_acc, best = acc, copy.deepcopy(model.state_dict())
+
+        done = fit(opt, sched, losses(), keep_best)
         if best is None:  # time ran out before the first check
             best_acc, best = self._accuracy(model, val_x, val_labels), model.state_dict()
         model.load_state_dict(best)

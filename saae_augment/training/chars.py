@@ -1,0 +1,223 @@
+"""The character SAAE's session: one glyph per class as content, a (k+1)-class discriminator,
+a CNN judge trained on the real training split; what the shared step loop (runner.py) runs.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from typing import Any
+
+import torch
+
+from saae_augment._version import __version__
+from saae_augment.config import Recipe, recipe_to_dict
+from saae_augment.core.checkpoint import (
+    FORMAT_VERSION,
+    CheckpointError,
+    load_optimizer,
+    load_weights,
+)
+from saae_augment.core.device import autocast_for
+from saae_augment.core.grids import style_transfer_grid
+from saae_augment.data.charsets import CHARSETS
+from saae_augment.data.datasets import LabeledTensors, glyph_banks, tensors_for
+from saae_augment.data.fonts import resolve_font
+from saae_augment.data.load import load_dataset
+from saae_augment.distributed import World
+from saae_augment.errors import DatasetError
+from saae_augment.model.saae import build_model
+from saae_augment.seeding import derive_seed, torch_generator
+from saae_augment.training.diffaug import diff_augment
+from saae_augment.training.ema import ema_update
+from saae_augment.training.judge import accuracy, train_classifier
+from saae_augment.training.monitors import content_metrics
+from saae_augment.training.opening import OpenedRun
+from saae_augment.training.runner import Event, Session
+from saae_augment.training.sampler import CharSampler
+from saae_augment.training.steps import adversarial_steps, reconstruction_step
+
+GRID_ROWS = 8
+
+
+def _charset(recipe: Recipe) -> str | None:
+    cs = recipe.data.charset
+    return CHARSETS.get(cs, cs) if cs else None
+
+
+def _grid_styles(val: LabeledTensors, n: int) -> torch.Tensor:
+    """Up to n held-out images, one per class first, so the grid shows many different styles."""
+    seen, picks = set(), []
+    for i, t in enumerate(val.targets.tolist()):
+        if t not in seen:
+            seen.add(t)
+            picks.append(i)
+    picks += [i for i in range(len(val)) if i not in picks]
+    return val.images[picks[:n]]
+
+
+def char_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World) -> Session:
+    """Build everything the shared step loop needs for a character run (new or resumed)."""
+    r, data_spec, run, payload = opened.recipe, opened.data_spec, opened.run, opened.payload
+    rows = world.batch_rows(r.train.batch_size)
+    if r.train.threads:
+        torch.set_num_threads(r.train.threads)
+
+    # --- data, glyphs ---------------------------------------------------------------------
+    dataset = load_dataset(data_spec, size=r.data.size, mode=r.data.mode, charset=_charset(r))
+    classes = dataset.classes
+    if len(classes) < 2:
+        raise DatasetError(f"{data_spec} has {len(classes)} class(es); the SAAE needs at least 2 to learn content")
+    if payload is not None and payload["classes"] != classes:
+        raise CheckpointError(
+            f"the checkpoint was trained on classes {''.join(payload['classes'])!r} but {data_spec} now has "
+            f"{''.join(classes)!r}; train a new run"
+        )
+    fingerprint = opened.check_data(dataset)
+    channels = 1 if r.data.mode == "L" else 3
+    font = resolve_font(r.glyph.font)
+    banks, content_fonts = glyph_banks(classes, font, r.glyph.fonts, r.data.size, channels, r.glyph.invert)
+    banks = banks.to(dev)
+    glyphs = banks[0]  # the recipe's font: reconstruction, grids and monitors
+    train_idx, val_idx = opened.task.split(dataset.labels, r.data.val_fraction, r.train.seed)
+    train_set = tensors_for(dataset, classes, train_idx)
+    val_set = tensors_for(dataset, classes, val_idx)
+    k = len(classes)
+
+    # --- models -------------------------------------------------------------------------
+    torch.manual_seed(derive_seed(r.train.seed, "init"))
+    model = build_model(r.model, channels, r.data.size, k)
+    G, D = model.generator.to(dev), model.discriminator.to(dev)
+    if r.train.channels_last and dev.type != "mps":
+        G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)
+    opt_g = torch.optim.Adam(G.parameters(), lr=r.optim.lr_g, betas=(r.optim.beta1, r.optim.beta2))
+    opt_d = torch.optim.Adam(D.parameters(), lr=r.optim.lr_d, betas=(r.optim.beta1, r.optim.beta2))
+    # what the steps call: DDP-wrapped when distributed, G and D themselves otherwise
+    G_step, D_step = world.wrap(G, dev, r.train.sync_bn), world.wrap(D, dev, r.train.sync_bn)
+
+    # EMA of the generator's weights: what synthesis, grids and monitors use when the recipe asks
+    # (averaging over the last few hundred steps smooths away the GAN's step-to-step swings).
+    G_ema = copy.deepcopy(G).eval().requires_grad_(False) if r.train.ema > 0 else None
+    G_out = G_ema if G_ema is not None else G
+
+    step, elapsed_before = 0, 0.0
+    judge = None  # only rank 0 measures, so only rank 0 has a judge
+    if payload is None:
+        if world.is_main:
+            run.create(r)
+            emit("status", {"message": f"training the judge on {len(train_set)} real images"})
+            judge = train_classifier(train_set, k, r.train.judge_epochs, r.train.seed, dev)
+    else:
+        load_weights(G, payload["state"]["generator"], "generator")
+        if G_ema is not None:
+            load_weights(G_ema, payload["state"].get("generator_ema", payload["state"]["generator"]), "generator")
+        load_weights(D, payload["state"]["discriminator"], "discriminator")
+        load_optimizer(opt_g, payload["optim"]["generator"], "generator")
+        load_optimizer(opt_d, payload["optim"]["discriminator"], "discriminator")
+        step, elapsed_before = int(payload["step"]), float(payload.get("elapsed_s", 0.0))
+        if world.is_main:
+            judge = opened.task.judge(channels, r.data.size, classes).to(dev)
+            load_weights(judge, payload["state"]["judge"], "judge")
+            judge.eval()
+            run.truncate_metrics(step)
+    judge_val_acc = accuracy(judge, val_set, dev) if judge is not None else float("nan")
+
+    sampler = CharSampler(
+        train_set,
+        k,
+        r.train.batch_size,
+        r.train.seed,
+        r.train.style_source,
+        r.glyph.warp,
+        glyph_background=1.0 if r.glyph.invert else 0.0,
+        rows=rows,
+    )
+    autocast = autocast_for(dev, r.train.precision)
+    grid_styles = _grid_styles(val_set if len(val_set) else train_set, GRID_ROWS).to(dev)
+    monitor_styles = val_set if len(val_set) else train_set
+
+    def checkpoint_payload(step: int, elapsed: float, metrics: dict[str, float]) -> dict[str, Any]:
+        return {
+            "format_version": FORMAT_VERSION,
+            "package_version": __version__,
+            "task": opened.task.name,
+            "recipe": recipe_to_dict(r),
+            "data": {
+                "spec": data_spec,
+                "fingerprint": fingerprint,
+                "n_train": len(train_set),
+                "n_val": len(val_set),
+                "class_counts": torch.bincount(train_set.targets, minlength=k).tolist(),
+                "skipped": dataset.report.skipped,
+            },
+            "distributed": world.describe(r.train.batch_size, r.train.sync_bn),
+            "classes": classes,
+            "glyph": {
+                "bank": glyphs.cpu(),
+                "banks": banks.cpu(),  # F×k×C×H×W, the content variety synthesis draws from
+                "fonts": [f.name for f in content_fonts],
+                "font": {k_: str(v) for k_, v in font.describe().items()},
+                "size": list(r.data.size),
+                "invert": r.glyph.invert,
+            },
+            "state": {
+                "generator": G.state_dict(),
+                "discriminator": D.state_dict(),
+                "judge": judge.state_dict(),
+                **({"generator_ema": G_ema.state_dict()} if G_ema is not None else {}),
+            },
+            "optim": {"generator": opt_g.state_dict(), "discriminator": opt_d.state_dict()},
+            "step": step,
+            "seed": r.train.seed,
+            "elapsed_s": elapsed,
+            "metrics": dict(metrics),
+        }
+
+    def evaluate() -> dict[str, float]:
+        m = content_metrics(G_out, judge, glyphs, monitor_styles, r.train.eval_samples, r.train.seed)
+        m["judge_val_acc"] = judge_val_acc
+        return m
+
+    d_rows = world.diffaug_rows(r.train.batch_size)
+
+    def do_step(step: int) -> dict[str, float]:
+        batch = sampler.batch(step, banks, dev)
+        losses = reconstruction_step(G_step, opt_g, batch, r.loss, autocast)
+        extra = ()
+        if r.train.d_augment > 0:
+            d_gen = torch_generator(r.train.seed, "d-augment", step)
+            extra = (functools.partial(diff_augment, generator=d_gen, strength=r.train.d_augment, **d_rows),)
+        losses.update(adversarial_steps(G_step, D_step, opt_g, opt_d, batch, r.loss, autocast, *extra))
+        if G_ema is not None:
+            ema_update(G_ema, G, r.train.ema)
+        return losses
+
+    G.train()
+    D.train()
+    return Session(
+        run=run,
+        recipe=r,
+        do_step=do_step,
+        evaluate=evaluate,
+        write_grid=lambda path: style_transfer_grid(G_out, glyphs, grid_styles).save(path),
+        payload=checkpoint_payload,
+        start_info={
+            "classes": classes,
+            "n_train": len(train_set),
+            "n_val": len(val_set),
+            "device": str(dev),
+            "judge_val_acc": judge_val_acc,
+            **world.describe(r.train.batch_size, r.train.sync_bn),
+        },
+        summary_info={
+            "data": data_spec,
+            "classes": classes,
+            "n_train": len(train_set),
+            "n_val": len(val_set),
+            "device": str(dev),
+            **world.describe(r.train.batch_size, r.train.sync_bn),
+        },
+        world=world,
+        step=step,
+        elapsed_before=elapsed_before,
+    )
