@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from saae_augment.core import recognizers as recognizer_module
 from saae_augment.data.fonts import default_font_path, open_font
 from saae_augment.data.glyphs import render_glyphs
-from saae_augment.core import recognizers as recognizer_module
 from saae_augment.evaluation.run import evaluate_ocr
 from saae_augment.synthesis.run import synthesize
 from tests.conftest import save_png

@@ -136,8 +136,8 @@ def test_crnn_learns_to_read_plates(tmp_path):
     plates is far below an untrained reader's (CER 1.0). The bar is low on purpose, and that is a
     finding: CTC's start-up on a few hundred plates is slow and seed-dependent (CI measured CER
     0.66 and 0.68 here), which is what makes eval-ocr's line tables noisy today."""
-    from saae_augment.core.textmetrics import character_error_rate
     from saae_augment.core.recognizers import LineRecognizer
+    from saae_augment.core.textmetrics import character_error_rate
     from saae_augment.evaluation.regimes import Pool, batch_sampler
 
     make_plate_photos(tmp_path / "tr", 300, "plate-us", (24, 96), seed=0)
