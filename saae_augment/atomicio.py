@@ -14,6 +14,7 @@ def temporary_name(path: str | Path) -> Path:
 
 
 def write_text_atomic(path: str | Path, text: str) -> None:
+    """Write through a temporary name and rename, so a reader never sees half a file."""
     path = Path(path)
     tmp = temporary_name(path)
     try:

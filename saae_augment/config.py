@@ -63,6 +63,7 @@ class ModelConfig:
 
     @property
     def width(self) -> int:
+        """Channels of the first layers: the recipe's, else the arch's default width."""
         return self.channels or {"paper": 64, "fast": 32}[self.arch]
 
 
@@ -80,6 +81,8 @@ class LossConfig:
 
 @dataclass(frozen=True)
 class OptimConfig:
+    """Adam settings for G and D (beta1 0.5, as GANs usually train)."""
+
     lr_g: float = 2e-3
     lr_d: float = 1e-3
     beta1: float = 0.5
@@ -88,6 +91,8 @@ class OptimConfig:
 
 @dataclass(frozen=True)
 class TrainConfig:
+    """Budgets, seeds, cadence of logs/evals/checkpoints, and speed switches of a run."""
+
     batch_size: int = 64
     max_steps: int = 1500
     minutes: float | None = None  # wall-clock budget; stops at whichever of steps/minutes comes first
@@ -116,6 +121,8 @@ class TrainConfig:
 
 @dataclass(frozen=True)
 class Recipe:
+    """Everything that decides a run except its data: one typed, frozen value, validated from YAML."""
+
     name: str = "custom"
     description: str = ""
     data: DataConfig = field(default_factory=DataConfig)
@@ -130,6 +137,7 @@ RECIPE_DIR = builtin_folder("recipes")
 
 
 def recipe_from_dict(values: dict[str, Any]) -> Recipe:
+    """Validate plain data (a YAML mapping, a checkpoint's copy) into a Recipe, ranges included."""
     if not isinstance(values, dict):
         raise RecipeError("a recipe must be a mapping of sections (data, glyph, model, loss, optim, train)")
     recipe = build_dataclass(Recipe, values)
@@ -186,6 +194,7 @@ def recipe_to_dict(recipe: Recipe) -> dict[str, Any]:
 
 
 def recipe_names() -> list[str]:
+    """Names of the recipes that ship with the package (for help texts and errors)."""
     return builtin_names(RECIPE_DIR)
 
 
@@ -200,6 +209,7 @@ def read_recipe_file(name_or_path: str | Path) -> dict[str, Any]:
 
 
 def load_recipe(name_or_path: str | Path = "digits", overrides: list[str] | None = None) -> Recipe:
+    """A built-in recipe by name or a YAML file by path, with dotted overrides applied first."""
     values = apply_overrides(read_recipe_file(name_or_path), overrides or [])
     try:
         return recipe_from_dict(values)

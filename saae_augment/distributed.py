@@ -40,6 +40,8 @@ M = TypeVar("M", bound=nn.Module)
 
 @dataclass(frozen=True)
 class World:
+    """This process's place in a torchrun job (or a world of one), and the collectives training needs."""
+
     rank: int = 0
     size: int = 1
     local_rank: int = 0
@@ -59,6 +61,7 @@ class World:
 
     @property
     def distributed(self) -> bool:
+        """True under torchrun with more than one process."""
         return self.size > 1
 
     @property
@@ -112,6 +115,7 @@ class World:
         return box[0]
 
     def barrier(self) -> None:
+        """Wait for every rank (a no-op alone), e.g. before rank 0 merges shards."""
         if self.distributed:
             dist.barrier()
 
@@ -135,6 +139,7 @@ class World:
         return nn.parallel.DistributedDataParallel(module, device_ids=ids, **no_sync)
 
     def describe(self, global_batch: int, sync_bn: bool = True) -> dict[str, Any]:
+        """What a manifest records about the job: world size, global and per-rank batch, BatchNorm mode."""
         return {
             "world_size": self.size,
             "backend": dist.get_backend() if self.distributed else None,
@@ -145,6 +150,7 @@ class World:
 
 
 def unwrap(module: nn.Module) -> nn.Module:
+    """The module inside a DDP wrapper, for checkpoints and EMA."""
     return module.module if isinstance(module, nn.parallel.DistributedDataParallel) else module
 
 
@@ -216,6 +222,7 @@ class GlobalBatchNorm2d(nn.BatchNorm2d):
     """
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """BatchNorm over the global batch, so every world size trains the single-process run."""
         if not (self.training and dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1):
             return super().forward(x)
         xf = x.float()

@@ -20,6 +20,7 @@ MANIFEST_NAME = "manifest.json"
 
 
 def build_manifest(command: str, settings: dict[str, Any], seed: int | None = None) -> dict[str, Any]:
+    """The manifest's common part: tool, version, command, seed, settings, time, Python, platform."""
     return {
         "tool": "saae-augment",
         "version": __version__,

@@ -42,6 +42,7 @@ MAX_NAMES_SHOWN = 5
 
 
 def ledger_name(suffix: str = "") -> str:
+    """The ledger's file name for a command's suffix (shards keep one each)."""
     return f"{LEDGER_PREFIX}{suffix}.json"
 
 
@@ -62,6 +63,7 @@ class Ledger:
     suffix: str = ""
 
     def owns(self, name: str) -> bool:
+        """Whether `name` is listed, so --overwrite may remove it."""
         return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.entries)
 
 
@@ -146,6 +148,7 @@ class OutputFolder:
     owned_before: bool = False  # this claim's ledger was already there: an earlier run of ours
 
     def write_ledger(self, status: str = "running") -> None:
+        """Write the ledger before the first output file, so a crash leaves a folder we can claim again."""
         record: dict[str, Any] = {
             "tool": "saae-augment",
             "version": __version__,

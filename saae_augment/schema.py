@@ -118,6 +118,7 @@ def parse_override(text: str) -> tuple[list[str], Any]:
 
 
 def apply_overrides(values: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Dotted `key=value` overrides applied to plain recipe data; unknown keys are errors."""
     out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in values.items()}
     for text in overrides:
         path, value = parse_override(text)

@@ -19,6 +19,7 @@ def derive_seed(seed: int, *keys: object) -> int:
 
 
 def torch_generator(seed: int, *keys: object) -> torch.Generator:
+    """A torch.Generator seeded from (seed, *keys): each random choice has its own stream."""
     g = torch.Generator()
     g.manual_seed(derive_seed(seed, *keys))
     return g

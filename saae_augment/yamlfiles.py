@@ -35,6 +35,7 @@ class BoundedLoader(yaml.SafeLoader):
         self.aliases = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
+        """Count aliases while composing, so a billion-laughs file is refused early."""
         if self.check_event(yaml.AliasEvent):
             self.aliases += 1
             if self.aliases > MAX_ALIASES:
@@ -62,6 +63,7 @@ def builtin_folder(*parts: str) -> Traversable:
 
 
 def builtin_names(folder: Traversable | Path) -> list[str]:
+    """Names of the YAML files a built-in folder ships."""
     return sorted(p.name[: -len(".yaml")] for p in folder.iterdir() if p.name.endswith(".yaml") and p.is_file())
 
 

@@ -104,6 +104,7 @@ def resolve_checkpoint_path(ckpt: str | Path) -> Path:
 
 
 def load_checkpoint(ckpt: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:
+    """Load and verify a checkpoint (digest, structure budget, recipe, finite weights) before any use."""
     path = resolve_checkpoint_path(ckpt)
     try:
         payload = torch.load(path, map_location=map_location, weights_only=True)
@@ -237,6 +238,7 @@ def load_weights(module: torch.nn.Module, state: Any, what: str) -> None:
 
 
 def file_sha256(path: str | Path) -> str:
+    """The checkpoint file's hash, as manifests record it to say which weights made an output."""
     h = hashlib.sha256()
     with open(resolve_checkpoint_path(path), "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):

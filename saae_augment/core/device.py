@@ -10,6 +10,7 @@ from saae_augment.errors import UsageError
 
 
 def pick_device(name: str = "auto") -> torch.device:
+    """`auto` prefers CUDA, then MPS, then CPU; an unknown or unavailable name is one clear error."""
     if name == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")

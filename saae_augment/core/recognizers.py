@@ -29,6 +29,8 @@ BatchSampler = Callable[[int], tuple[np.ndarray, list[str]]]  # step -> (uint8 i
 
 
 class Recognizer(Protocol):
+    """What eval-ocr, CAS and the regimes need of a recognizer, whatever the task."""
+
     def fit(
         self,
         sample: BatchSampler,
@@ -37,9 +39,13 @@ class Recognizer(Protocol):
         steps: int,
         minutes: float | None,
         seed: int,
-    ) -> dict[str, float]: ...
+    ) -> dict[str, float]:
+        """Train for `steps` (or `minutes`) on `sample(step)`; keep the weights best on validation."""
+        ...
 
-    def predict(self, images: np.ndarray) -> list[str]: ...
+    def predict(self, images: np.ndarray) -> list[str]:
+        """Label strings for a batch of uint8 images."""
+        ...
 
 
 class _Recognizer(ABC):

@@ -25,10 +25,12 @@ class AugmentError(SaaeError):
 
 
 def augment_names() -> list[str]:
+    """Names of the augmentation recipes that ship with the package."""
     return builtin_names(AUGMENT_DIR)
 
 
 def read_augment_recipe(name_or_path: str | Path) -> list[dict[str, dict[str, Any]]]:
+    """An augmentation recipe's transforms, validated as data (unknown keys are errors)."""
     path, data = load_named_yaml(name_or_path, AUGMENT_DIR, "augmentation", AugmentError)
     steps = data.get("transforms") if isinstance(data, dict) else None
     if not isinstance(data, dict) or set(data) - {"transforms", "description"} or not isinstance(steps, list):

@@ -76,6 +76,7 @@ def read_ccpd(path: Path, report: LoadReport) -> list[RawSample]:
 
 
 def looks_like_ccpd(path: Path, probe: int = 200) -> bool:
+    """Whether a folder's image names follow CCPD's scheme, so it can be read without a labels file."""
     names = []
     for f in path.rglob("*"):
         if f.suffix.lower() in IMAGE_SUFFIXES:

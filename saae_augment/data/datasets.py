@@ -61,6 +61,8 @@ def random_split(n: int, val_fraction: float, seed: int) -> tuple[list[int], lis
 
 @dataclass
 class LabeledTensors:
+    """A labeled split as tensors, ready for batching on a device."""
+
     images: torch.Tensor  # N×C×H×W float
     targets: torch.Tensor  # N long, index into classes
     sources: list[str]
@@ -70,6 +72,7 @@ class LabeledTensors:
 
 
 def tensors_for(data: LabeledImages, classes: Sequence[str], indices: Sequence[int]) -> LabeledTensors:
+    """The `indices` of a data set as tensors, labels mapped to `classes` positions."""
     index = {c: i for i, c in enumerate(classes)}
     return LabeledTensors(
         images=to_tensor([data.images[i] for i in indices]),

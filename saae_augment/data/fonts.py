@@ -51,6 +51,7 @@ class Font:
 
     @property
     def name(self) -> str:
+        """Family and style, as people name a font in messages and manifests."""
         return f"{self.family} {self.style}".strip() or self.path.name
 
     @cached_property
@@ -74,6 +75,7 @@ class Font:
 
     @cached_property
     def sha256(self) -> str:
+        """The font file's hash: how a checkpoint finds its font again on another machine."""
         return hashlib.sha256(self.path.read_bytes()).hexdigest()
 
     def describe(self) -> dict[str, object]:
@@ -208,6 +210,7 @@ def resolve_font(spec: str | Path | None = None) -> Font:
 
 
 def is_cjk(char: str) -> bool:
+    """Whether a character needs a CJK font (for the hint when none is installed)."""
     return "CJK" in unicodedata.name(char, "") or "HANGUL" in unicodedata.name(char, "")
 
 

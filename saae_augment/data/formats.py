@@ -102,6 +102,7 @@ def _from_entries(
 
 
 def read_csv_folder(path: Path, report: LoadReport) -> list[RawSample]:
+    """Samples listed in a folder's labels.csv (or that file itself), paths kept inside the set."""
     file = path if path.is_file() else path / CSV_NAME
     if not file.is_file():
         raise DatasetError(f"{path} has no {CSV_NAME}")
@@ -109,6 +110,7 @@ def read_csv_folder(path: Path, report: LoadReport) -> list[RawSample]:
 
 
 def read_txt_folder(path: Path, report: LoadReport) -> list[RawSample]:
+    """Samples listed in a folder's labels.txt (path TAB label), paths kept inside the set."""
     file = path if path.is_file() else path / TXT_NAME
     if not file.is_file():
         raise DatasetError(f"{path} has no {TXT_NAME}")

@@ -63,6 +63,7 @@ def open_image(source: Path | bytes, max_pixels: int = DEFAULT_MAX_PIXELS) -> Im
 
 
 def check_size(width: int, height: int) -> None:
+    """Refuse an image too small to hold a character, before it is resized into noise."""
     if min(width, height) < MIN_SIDE:
         raise ImageProblem(
             "too-small", f"image is {width}x{height} pixels; at least {MIN_SIDE}x{MIN_SIDE} can hold a character"

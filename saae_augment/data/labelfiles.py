@@ -23,6 +23,8 @@ TXT_NAME = "labels.txt"
 
 @dataclass(frozen=True)
 class LabelEntry:
+    """One listed sample and where it was listed, so problems can name the line."""
+
     path: str
     label: str
     where: str  # "labels.csv:12", for messages
@@ -35,6 +37,7 @@ def _swallowed_rows(field: str) -> bool:
 
 
 def read_labels_csv(file: Path) -> tuple[list[LabelEntry], list[Problem]]:
+    """Rows of a labels.csv and the problems found, each naming its line."""
     start = 1  # the line the row being read began on: where a stray quote opened
     try:
         with file.open(encoding="utf-8-sig", newline="") as fh:
@@ -76,6 +79,7 @@ def read_labels_csv(file: Path) -> tuple[list[LabelEntry], list[Problem]]:
 
 
 def read_labels_txt(file: Path) -> tuple[list[LabelEntry], list[Problem]]:
+    """Rows of a labels.txt and the problems found, each naming its line."""
     try:
         text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:

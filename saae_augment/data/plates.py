@@ -40,10 +40,12 @@ class Pattern:
 
     @property
     def charset(self) -> str:
+        """Every character the pattern can write, in first-seen order."""
         chars = "".join(a for a, _ in self.parts)
         return "".join(dict.fromkeys(chars))
 
     def draw(self, rng: np.random.Generator) -> str:
+        """One text drawn from the pattern with `rng`."""
         out = []
         for alphabet, count in self.parts:
             if count == 0:
@@ -126,12 +128,15 @@ class PlateTexts:
 
     @property
     def charset(self) -> str:
+        """Every character the preset or pattern can write."""
         return "".join(dict.fromkeys("".join(p.charset for p in self.patterns)))
 
     def draw(self, seed: int, index: int) -> tuple[str, Layout]:
+        """One text drawn with `rng` (a preset may mix several patterns)."""
         rng = np.random.default_rng(derive_seed(seed, "plate-text", index))
         k = int(rng.choice(len(self.layouts), p=self.weights)) if len(self.layouts) > 1 else 0
         return self.patterns[k].draw(rng), self.layouts[k]
 
     def text(self, seed: int, index: int) -> str:
+        """Sample `index`'s text, from (seed, index) alone."""
         return self.draw(seed, index)[0]

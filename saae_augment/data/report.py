@@ -49,7 +49,9 @@ class LoadReport:
 
     @property
     def skipped(self) -> int:
+        """How many listed samples were skipped, for the summary and manifests."""
         return len(self.problems)
 
     def problem_counts(self) -> Counter:
+        """Skipped samples per kind of problem, for the one-line summary."""
         return Counter(p.kind for p in self.problems)

@@ -18,6 +18,7 @@ PAPER_PARZEN = [
 
 
 def character_report(main: dict[str, Any], other: dict[str, Any] | None, figures: dict[str, str]) -> str:
+    """eval-gen's report.md for character runs (and a comparison run beside it)."""
     rows = [
         ("Parzen log-likelihood, samples (nats)", "parzen_ll", "parzen_se"),
         (

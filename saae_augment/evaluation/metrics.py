@@ -19,6 +19,7 @@ BATCH = 1000
 
 
 def squared_distances(x: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
+    """All pairwise squared distances between rows of x and s, by the expanded form (one matmul)."""
     d = (x * x).sum(1, keepdim=True) + (s * s).sum(1)[None, :] - 2.0 * x @ s.T
     return d.clamp_min_(0.0)
 

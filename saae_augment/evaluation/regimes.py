@@ -31,6 +31,8 @@ MAX_FONTS = 24
 
 @dataclass
 class Pool:
+    """Images and labels a recognizer can be trained on: real, augmented, rendered or synthetic."""
+
     images: np.ndarray  # N×H×W uint8
     labels: list[str]
 
@@ -38,10 +40,12 @@ class Pool:
         return len(self.labels)
 
     def take(self, idx: np.ndarray) -> Pool:
+        """The rows `idx`, as a new pool."""
         return Pool(self.images[idx], [self.labels[i] for i in idx])
 
 
 def concat(a: Pool, b: Pool) -> Pool:
+    """Two pools as one (for several --synth sets)."""
     return Pool(np.concatenate([a.images, b.images]), a.labels + b.labels)
 
 
@@ -74,6 +78,7 @@ def augmented_copies(pool: Pool, n: int, augmenter: Augmenter, seed: int) -> Poo
 
 
 def subset(pool: Pool, n: int, seed: int, what: str) -> Pool:
+    """n rows drawn without replacement, seeded per regime; a pool too small for the ratio is a clear error."""
     if n > len(pool):
         raise UsageError(
             f"ratio needs {n} {what} samples but only {len(pool)} are available; "
@@ -107,6 +112,8 @@ def training_set(
 
 
 def batch_sampler(data: Pool, augment: Augmenter | None, batch_size: int, seed: int, key: str) -> BatchSampler:
+    """step -> batch of a pool, augmented per step where the regime asks; seeded, so regimes compare."""
+
     def sample(step: int) -> tuple[np.ndarray, list[str]]:
         rng = np.random.default_rng(derive_seed(seed, key, step))
         idx = rng.integers(len(data), size=batch_size)

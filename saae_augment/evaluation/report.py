@@ -25,6 +25,7 @@ COLOURS = {
 
 
 def fmt_ratio(ratio: float | None) -> str:
+    """A ratio as the table prints it (`-` for the synth-only regime)."""
     return "-" if ratio is None else f"{ratio:g}"
 
 
@@ -40,6 +41,7 @@ def table_rows(summary: Sequence[dict[str, Any]]) -> list[tuple[str, ...]]:
 
 
 def best(summary: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The summary row with the highest mean accuracy."""
     return max(summary, key=lambda s: s["mean"])
 
 
@@ -64,6 +66,7 @@ def verdict(summary: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 def verdict_line(v: dict[str, Any]) -> str:
+    """The verdict in one sentence a user can act on."""
     a, b, d = v["best_with_ours"], v["best_without"], 100 * v["difference"]
     return (
         f"Best with our images: {a['regime']} at ratio {fmt_ratio(a['ratio'])}, {100 * a['mean']:.2f} ± "
@@ -73,6 +76,7 @@ def verdict_line(v: dict[str, Any]) -> str:
 
 
 def plot_accuracy(path: Path, summary: Sequence[dict[str, Any]], ratios: Sequence[float]) -> None:
+    """accuracy.png: mean ± std against ratio, one line per regime."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -113,6 +117,7 @@ def plot_accuracy(path: Path, summary: Sequence[dict[str, Any]], ratios: Sequenc
 def plot_confusion(
     path: Path, classes: Sequence[str], truth: Sequence[str], preds: Sequence[Sequence[str]], title: str
 ) -> None:
+    """confusion.png: where the best regime's recognizer confuses classes, summed over seeds."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -202,6 +207,7 @@ def write_outputs(
     test_labels: Sequence[str],
     extra: Sequence[tuple[str, str]] = (),
 ) -> None:
+    """results.json/.csv, the plots and report.md, each written atomically."""
     import pandas as pd
 
     public = [{k: v for k, v in r.items() if not k.startswith("_")} for r in runs]

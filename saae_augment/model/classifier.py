@@ -11,6 +11,8 @@ from torch import nn
 
 
 class CharClassifier(nn.Module):
+    """A LeNet-sized CNN: the run's judge and eval-ocr's character recognizer."""
+
     def __init__(self, in_channels: int, size: tuple[int, int], n_classes: int, width: int = 32):
         super().__init__()
         self.features = nn.Sequential(
@@ -29,4 +31,5 @@ class CharClassifier(nn.Module):
         )
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
+        """Class logits for a batch of images."""
         return self.head(self.features(image).flatten(1))

@@ -27,6 +27,8 @@ def _conv(c_in: int, c_out: int) -> list[nn.Module]:
 
 
 class CRNN(nn.Module):
+    """Conv layers that collapse height, a BiLSTM along width, per-column logits for CTC."""
+
     def __init__(self, in_channels: int, n_chars: int, width: int = 16, hidden: int = 64, rnn: bool = False):
         super().__init__()
         w = width

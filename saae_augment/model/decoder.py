@@ -16,6 +16,8 @@ from saae_augment.model.blocks import LEAK, conv_bn_lrelu
 
 
 class Decoder(nn.Module):
+    """The paper's decoder: content map and spatial style map concatenated, then convs to an image."""
+
     def __init__(self, width: int, out_channels: int):
         super().__init__()
         self.net = nn.Sequential(
@@ -26,10 +28,13 @@ class Decoder(nn.Module):
         )
 
     def forward(self, content_map: torch.Tensor, style_map: torch.Tensor) -> torch.Tensor:
+        """An image from a content map and a style map of the same size."""
         return self.net(torch.cat([content_map, style_map], dim=1))
 
 
 class FiLMDecoder(nn.Module):
+    """A decoder whose channels the style vector scales and shifts, so style cannot carry a glyph's shape."""
+
     def __init__(self, width: int, out_channels: int, style_dim: int, layers: int = 2):
         super().__init__()
         self.convs = nn.ModuleList(nn.Conv2d(width, width, 3, padding=1, bias=False) for _ in range(layers))
@@ -40,6 +45,7 @@ class FiLMDecoder(nn.Module):
         self.last = nn.Conv2d(width, out_channels, 3, padding=1)
 
     def forward(self, content_map: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
+        """An image from a content map, modulated by the style vector."""
         params = self.film(style)[:, :, None, None].chunk(2 * len(self.convs), dim=1)
         h = content_map
         for i, (conv, norm) in enumerate(zip(self.convs, self.norms, strict=True)):

@@ -13,6 +13,8 @@ from saae_augment.model.blocks import LEAK, conv_bn_lrelu
 
 
 class Discriminator(nn.Module):
+    """The (k+1)-class discriminator: k real classes and `fake` (or real/fake with disc: binary)."""
+
     def __init__(self, in_channels: int, size: tuple[int, int], n_outputs: int, width: int, hidden: int):
         super().__init__()
         self.features = nn.Sequential(
@@ -28,6 +30,7 @@ class Discriminator(nn.Module):
         )
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
+        """k+1 logits per image (or one, binary)."""
         return self.head(self.features(image).flatten(1))
 
 
@@ -50,4 +53,5 @@ class PatchDiscriminator(nn.Module):
         )
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
+        """One real/fake logit per image, the mean of its patches' scores."""
         return self.net(image).mean((2, 3))  # B×1

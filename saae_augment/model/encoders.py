@@ -15,6 +15,8 @@ from saae_augment.model.blocks import LEAK, conv_bn_lrelu
 
 
 class ContentEncoder(nn.Module):
+    """Reads a clean rendered glyph into a content map at full resolution."""
+
     def __init__(self, in_channels: int, width: int):
         super().__init__()
         self.net = nn.Sequential(
@@ -22,6 +24,7 @@ class ContentEncoder(nn.Module):
         )
 
     def forward(self, glyph: torch.Tensor) -> torch.Tensor:
+        """The content map of a batch of glyphs."""
         return self.net(glyph)
 
 
@@ -41,6 +44,7 @@ class StyleEncoder(nn.Module):
         self.fc = nn.Linear(width * grid * grid, style_dim)
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
+        """One style vector per image."""
         h = F.adaptive_avg_pool2d(self.net(image), self.grid)
         return self.fc(h.flatten(1))
 
@@ -55,5 +59,6 @@ class StyleToMap(nn.Module):
         self.act = nn.LeakyReLU(LEAK)
 
     def forward(self, style: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+        """A style vector as a spatial map of the content map's size."""
         grid = self.act(self.fc(style)).view(-1, self.width, self.grid, self.grid)
         return F.interpolate(grid, size=size, mode="bilinear", align_corners=False)

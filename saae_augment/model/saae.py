@@ -14,6 +14,8 @@ from saae_augment.model.encoders import ContentEncoder, StyleEncoder, StyleToMap
 
 
 class Generator(nn.Module):
+    """Content encoder, style encoder and decoder: G(glyph, style image) -> image."""
+
     def __init__(self, cfg: ModelConfig, channels: int):
         super().__init__()
         w = cfg.width
@@ -24,6 +26,7 @@ class Generator(nn.Module):
         self.decoder: nn.Module = FiLMDecoder(w, channels, cfg.style_dim) if self.film else Decoder(w, channels)
 
     def encode_style(self, style_image: torch.Tensor) -> torch.Tensor:
+        """Style vectors of a batch of images (synthesis caches these per pool image)."""
         return self.style(style_image)
 
     def decode(self, glyph: torch.Tensor, style_vector: torch.Tensor) -> torch.Tensor:
@@ -37,11 +40,14 @@ class Generator(nn.Module):
         return self.decoder(content_map, self.style_map(style_vector, content_map.shape[-2:]))
 
     def forward(self, glyph: torch.Tensor, style_image: torch.Tensor) -> torch.Tensor:
+        """G(glyph, style image): the glyph written in the style image's style."""
         return self.decode(glyph, self.encode_style(style_image))
 
 
 @dataclass
 class SAAE:
+    """The generator and discriminator a character run trains together."""
+
     generator: Generator
     discriminator: Discriminator
 

@@ -25,6 +25,8 @@ def _bn_affine(bn: nn.BatchNorm2d) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 class CachedDecoder(nn.Module):
+    """The concat decoder with its first layer folded per class: only the style part runs per sample."""
+
     def __init__(self, G: Generator, content_maps: torch.Tensor):
         super().__init__()
         first, second, last = G.decoder.net[0], G.decoder.net[1], G.decoder.net[2]
@@ -40,6 +42,7 @@ class CachedDecoder(nn.Module):
         self.last = last
 
     def forward(self, classes: torch.Tensor, style_map: torch.Tensor) -> torch.Tensor:
+        """Images for classes `cls` in styles `style_map`, the content part precomputed."""
         h = F.conv2d(style_map, self.w_style, padding=1) + self.content_part[classes]
         h = F.leaky_relu(h, LEAK)
         h = F.leaky_relu(self.second(h), LEAK)

@@ -42,6 +42,8 @@ POOL_CHUNK = 256
 
 @dataclass
 class StylePool:
+    """The style images a synthesis draws from, with where each came from."""
+
     images: torch.Tensor  # P×C×H×W
     sources: list[str]
     spec: str
@@ -165,6 +167,7 @@ class Synthesizer:
 
     @property
     def size(self) -> tuple[int, int]:
+        """(H, W) of every sample, the checkpoint's."""
         return self.recipe.data.size
 
     @torch.no_grad()

@@ -100,6 +100,7 @@ class SynthOptions:
             Augmenter(self.augment)  # fail now, with one line, not in a writer thread
 
     def replace(self, **changes: object) -> SynthOptions:
+        """A copy with some fields changed (torchrun gives each rank its shard)."""
         return dataclasses.replace(self, **changes)
 
     def labels_digest(self) -> str | None:

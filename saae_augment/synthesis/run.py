@@ -46,6 +46,8 @@ SYNTHESIZERS: dict[Task, type[Synthesizer]] = {CHARS: Synthesizer, LINES: LineSy
 
 @dataclass
 class SynthResult:
+    """What a synthesis wrote: counts, the judge's figures, time, manifest, and whether it finished."""
+
     out: Path
     written: int  # samples in this shard (all of them, after a resume)
     generated_now: int  # samples made by this call

@@ -16,6 +16,8 @@ from saae_augment.tasks.base import ContentPlan
 
 @dataclass(frozen=True)
 class SamplePlan:
+    """Every choice of one sample, from its own seed: redoing it needs nothing else."""
+
     index: int
     seed: int  # the sample's own seed: recorded per row, enough to redo this one sample
     label: str

@@ -48,10 +48,12 @@ def write_error(out: Path, committed: int, exc: OSError) -> WriteError:
 
 
 def image_relpath(index: int) -> str:
+    """Sample i's path: images/<i // 10000>/<i>.png, so no folder holds more than 10,000 files."""
     return f"images/{index // IMAGES_PER_FOLDER}/{index}.png"
 
 
 def encode_png(image: np.ndarray) -> bytes:
+    """PNG bytes of one sample at a fixed, fast compression level, so the same image gives the same bytes."""
     arr = image[..., ::-1] if image.ndim == 3 else image  # cv2 wants BGR
     ok, buf = cv2.imencode(".png", np.ascontiguousarray(arr), [cv2.IMWRITE_PNG_COMPRESSION, 1])
     if not ok:
@@ -245,6 +247,7 @@ class LmdbWriter(SampleWriter):
         self._append_csv(rows)
 
     def close(self) -> None:
+        """Commit what is pending, then close the LMDB environment even if that fails."""
         try:
             super().close()
         finally:

@@ -57,11 +57,13 @@ def train_classifier(
 
 @torch.no_grad()
 def predict(model: torch.nn.Module, images: torch.Tensor, batch_size: int = 512) -> torch.Tensor:
+    """Predicted class indices, in batches that fit memory."""
     model.eval()
     return torch.cat([model(images[i : i + batch_size]).argmax(1) for i in range(0, len(images), batch_size)])
 
 
 def accuracy(model: torch.nn.Module, data: LabeledTensors, device: torch.device) -> float:
+    """Share of `data` the model reads as its class (NaN for an empty split)."""
     if len(data) == 0:
         return float("nan")
     return (predict(model, data.images.to(device)).cpu() == data.targets).float().mean().item()

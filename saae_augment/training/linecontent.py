@@ -32,6 +32,7 @@ class LineContent:
         self.bank = torch.from_numpy(np.stack(rendered))  # F×N×H×W uint8, the training labels
 
     def tensor(self, images: np.ndarray | torch.Tensor) -> torch.Tensor:
+        """Rendered lines as a float batch on the run's device."""
         x = to_tensor(images.numpy() if isinstance(images, torch.Tensor) else images).to(self.device)
         return x.repeat(1, self.channels, 1, 1) if self.channels > 1 else x
 
@@ -40,6 +41,7 @@ class LineContent:
         return self.tensor(self.bank[0][idx])
 
     def render(self, texts: list[str], font_ids: list[int]) -> torch.Tensor:
+        """`texts` rendered in fonts `fonts` (indices into the run's content fonts)."""
         return self.tensor(render_lines(texts, font_ids, self.fonts, self.size, self.invert))
 
     def cross(

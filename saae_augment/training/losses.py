@@ -7,6 +7,7 @@ import torch.nn.functional as F
 
 
 def reconstruction(kind: str, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """The recipe's pixel loss (l1, mse or bce) between output and target."""
     if kind == "l1":
         return F.l1_loss(output, target)
     if kind == "mse":

@@ -21,35 +21,44 @@ RUN_ENTRIES = ["config.yaml", "metrics.jsonl", "grids", "checkpoints", "summary.
 
 
 class RunDir:
+    """A run folder's layout: config, metrics, grids, checkpoints, summary, log."""
+
     def __init__(self, path: Path):
         self.path = Path(path)
 
     @classmethod
     def default_path(cls, recipe_name: str) -> Path:
+        """runs/<recipe>-<time>, for a run started without --out."""
         return Path("runs") / f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-{recipe_name}"
 
     @property
     def config(self) -> Path:
+        """The recipe as trained, in YAML."""
         return self.path / "config.yaml"
 
     @property
     def metrics(self) -> Path:
+        """metrics.csv: one row per logged step."""
         return self.path / "metrics.jsonl"
 
     @property
     def grids(self) -> Path:
+        """The folder of style-transfer grids."""
         return self.path / "grids"
 
     @property
     def checkpoints(self) -> Path:
+        """The folder of checkpoints."""
         return self.path / "checkpoints"
 
     @property
     def last(self) -> Path:
+        """checkpoints/last.pt: what synth and --resume load."""
         return self.checkpoints / "last.pt"
 
     @property
     def summary(self) -> Path:
+        """summary.json: the run's final figures."""
         return self.path / "summary.json"
 
     def create(self, recipe: Recipe) -> None:
@@ -61,6 +70,7 @@ class RunDir:
         write_text_atomic(self.config, yaml.safe_dump(recipe_to_dict(recipe), sort_keys=False, allow_unicode=True))
 
     def log(self, record: dict[str, Any]) -> None:
+        """train.log: the run's log lines."""
         with self.metrics.open("a", encoding="utf-8") as fh:
             fh.write(json.dumps(record) + "\n")
 
@@ -78,9 +88,11 @@ class RunDir:
         write_text_atomic(self.metrics, "".join(line + "\n" for line in keep))
 
     def read_metrics(self) -> list[dict[str, Any]]:
+        """metrics.csv's rows (empty before the first log)."""
         if not self.metrics.exists():
             return []
         return [json.loads(line) for line in self.metrics.read_text(encoding="utf-8").splitlines() if line.strip()]
 
     def write_summary(self, summary: dict[str, Any]) -> None:
+        """summary.json, written atomically."""
         write_text_atomic(self.summary, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")

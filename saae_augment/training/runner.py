@@ -34,6 +34,8 @@ class TrainingError(SaaeError):
 
 @dataclass
 class TrainResult:
+    """What a finished (or stopped) run reports: its folder, steps, figures and why it stopped."""
+
     run_dir: Path
     status: str  # completed | interrupted | time-budget
     step: int

@@ -28,6 +28,8 @@ from saae_augment.training.losses import discriminator_loss, generator_adversari
 
 @dataclass
 class Batch:
+    """One step's tensors: real images and classes, the glyphs for reconstruction and cross content."""
+
     real: torch.Tensor  # x, B×C×H×W
     targets: torch.Tensor  # y
     glyph_own: torch.Tensor  # glyph(y)
@@ -39,6 +41,7 @@ class Batch:
 def reconstruction_step(
     G: nn.Module, opt_g: torch.optim.Optimizer, b: Batch, loss: LossConfig, autocast: AbstractContextManager
 ) -> dict[str, float]:
+    """Step 1: G(glyph(y), x) must rebuild x; updates G."""
     opt_g.zero_grad(set_to_none=True)
     with autocast:
         out = G(b.glyph_own, b.style_rec)
