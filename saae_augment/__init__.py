@@ -25,23 +25,24 @@ __all__ = [
 
 _EXPORTS = {
     "render_glyphs": "saae_augment.data.glyphs",
-    "write_glyph_set": "saae_augment.data.glyphs",
+    "write_glyph_set": "saae_augment.sets.render",
     "load_dataset": "saae_augment.data.load",
     "resolve_font": "saae_augment.data.fonts",
     "resolve_charset": "saae_augment.data.charsets",
     "train": "saae_augment.training.loop",
     "synthesize": "saae_augment.synthesis.run",
     "evaluate_ocr": "saae_augment.evaluation.run",
-    "make_plate_photos": "saae_augment.data.platephotos",
+    "make_plate_photos": "saae_augment.sets.plates",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     from saae_augment.data.charsets import resolve_charset
     from saae_augment.data.fonts import resolve_font
-    from saae_augment.data.glyphs import render_glyphs, write_glyph_set
+    from saae_augment.data.glyphs import render_glyphs
     from saae_augment.data.load import load_dataset
-    from saae_augment.data.platephotos import make_plate_photos
     from saae_augment.evaluation.run import evaluate_ocr
+    from saae_augment.sets.plates import make_plate_photos
+    from saae_augment.sets.render import write_glyph_set
     from saae_augment.synthesis.run import synthesize
     from saae_augment.training.loop import train
 

@@ -128,7 +128,7 @@ def split(
     ] = False,
 ) -> None:
     """Split a labeled set into train/ and test/ with K training images per class (low-data settings)."""
-    from saae_augment.data.split import split_dataset
+    from saae_augment.sets.split import split_dataset
 
     counts = split_dataset(spec, per_class, out_dir, seed, overwrite=overwrite)
     out.print(f"wrote {out_dir}/train ({counts['train']:,} images) and {out_dir}/test ({counts['test']:,} images)")
@@ -151,7 +151,7 @@ def make_plates(
 ) -> None:
     """Make a procedural plate-photo set (demo and test data; train on real plates for real use)."""
     from saae_augment.data.glyphs import parse_size
-    from saae_augment.data.platephotos import make_plate_photos
+    from saae_augment.sets.plates import make_plate_photos
 
     with progress_bar("drawing plates") as on_progress:
         make_plate_photos(out_dir, n, preset, parse_size(size), seed, font, on_progress, overwrite=overwrite)

@@ -10,9 +10,10 @@ from rich.markup import escape
 
 from saae_augment.cli.output import err, out, progress_bar, user_errors
 from saae_augment.data.charsets import CHARSETS, resolve_charset
-from saae_augment.data.glyphs import parse_size, write_glyph_set
+from saae_augment.data.glyphs import parse_size
 from saae_augment.data.textfiles import read_texts_file
 from saae_augment.errors import UsageError
+from saae_augment.sets.render import write_glyph_set
 
 
 @user_errors

@@ -90,7 +90,7 @@ def glyph_set(root: Path) -> Path:
 
 def fingerprints(work: Path) -> dict[str, str]:
     """Train and synthesize both tasks from fixed seeds; the digests of what came out."""
-    from saae_augment.data.platephotos import make_plate_photos
+    from saae_augment.sets.plates import make_plate_photos
     from saae_augment.synthesis.run import synthesize
     from saae_augment.training.loop import train
 

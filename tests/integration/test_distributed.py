@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from saae_augment.data.platephotos import make_plate_photos
+from saae_augment.sets.plates import make_plate_photos
 from saae_augment.synthesis.run import synthesize
 from saae_augment.training.loop import train
 

@@ -35,7 +35,7 @@ def test_diffaugment_keeps_the_discriminator_from_memorising_ten_images_per_clas
     import json
     import statistics
 
-    from saae_augment.data.split import split_dataset
+    from saae_augment.sets.split import split_dataset
 
     split_dataset("digits", 10, tmp_path / "d")
     few = [

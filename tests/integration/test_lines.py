@@ -14,9 +14,9 @@ import pytest
 from PIL import Image
 
 from saae_augment.data.load import load_dataset
-from saae_augment.data.platephotos import make_plate_photos
 from saae_augment.errors import UsageError
 from saae_augment.evaluation.run import evaluate_ocr
+from saae_augment.sets.plates import make_plate_photos
 from saae_augment.synthesis.run import synthesize
 from saae_augment.training.loop import train
 

@@ -4,9 +4,10 @@ from PIL import Image
 
 from saae_augment.data.charsets import CHARSETS, resolve_charset
 from saae_augment.data.fonts import resolve_font
-from saae_augment.data.glyphs import parse_size, render_glyphs, render_text, write_glyph_set
+from saae_augment.data.glyphs import parse_size, render_glyphs, render_text
 from saae_augment.data.textfiles import read_texts_file
 from saae_augment.errors import FontError, UsageError
+from saae_augment.sets.render import write_glyph_set
 
 
 def ink_box(img: np.ndarray, threshold: int = 128) -> tuple[int, int, int, int]:

@@ -102,7 +102,7 @@ def test_ccpd_box_outside_the_photo_is_reported(tmp_path):
 
 
 def test_plate_photos_are_labelled_and_reproducible(tmp_path, cjk_font):
-    from saae_augment.data.platephotos import make_plate_photos
+    from saae_augment.sets.plates import make_plate_photos
 
     a = make_plate_photos(tmp_path / "a", 6, "plate-cn", (48, 160), seed=1, font=cjk_font.path)
     b = make_plate_photos(tmp_path / "b", 6, "plate-cn", (48, 160), seed=1, font=cjk_font.path)
@@ -115,8 +115,8 @@ def test_plate_photos_are_labelled_and_reproducible(tmp_path, cjk_font):
 
 def test_plate_photos_need_a_font_with_the_characters(tmp_path):
     from saae_augment.data.fonts import default_font_path
-    from saae_augment.data.platephotos import make_plate_photos
     from saae_augment.errors import FontError
+    from saae_augment.sets.plates import make_plate_photos
 
     with pytest.raises(FontError, match="lacks"):
         make_plate_photos(tmp_path, 2, "plate-cn", font=default_font_path())
