@@ -13,8 +13,6 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from saae_augment.data.fonts import Font, installed_fonts
-from saae_augment.data.glyphs import render_glyphs
 from saae_augment.data.load import LabeledImages
 from saae_augment.seeding import derive_seed
 
@@ -79,50 +77,3 @@ def tensors_for(data: LabeledImages, classes: Sequence[str], indices: Sequence[i
         targets=torch.tensor([index[data.labels[i]] for i in indices], dtype=torch.long),
         sources=[data.sources[i] for i in indices],
     )
-
-
-def glyph_bank(
-    classes: Sequence[str], font: str | Font | None, size: tuple[int, int], channels: int, invert: bool
-) -> torch.Tensor:
-    """One rendered glyph per class, k×C×H×W: the content input for "write class c"."""
-    glyphs, _ = render_glyphs(list(classes), font, size, invert=invert, on_missing="error")
-    bank = to_tensor([g.image for g in glyphs])
-    return bank.repeat(1, channels, 1, 1) if channels > 1 else bank
-
-
-def _normalised(bank: torch.Tensor) -> torch.Tensor:
-    """Glyphs blurred and centred to unit length, so fonts compare by shape, not by weight."""
-    x = torch.nn.functional.avg_pool2d(bank.mean(1, keepdim=True), 3, 1, 1).flatten(1)
-    x = x - x.mean(1, keepdim=True)
-    return x / x.norm(dim=1, keepdim=True).clamp_min(1e-6)
-
-
-def reads_as_itself(candidate: torch.Tensor, reference: torch.Tensor, agreement: float = 0.8) -> bool:
-    """Whether a font draws the characters it claims: for most classes, its glyph must be nearest
-    to the reference font's glyph of the same class. Symbol fonts (cmex10, cmsy10) and fallback
-    fonts (Last Resort) map digits in their cmap but draw something else; they fail this."""
-    sim = _normalised(candidate) @ _normalised(reference).T
-    hits = (sim.argmax(1) == torch.arange(len(sim))).float().mean().item()
-    return hits >= agreement
-
-
-def glyph_banks(
-    classes: Sequence[str], font: Font, n_fonts: int, size: tuple[int, int], channels: int, invert: bool
-) -> tuple[torch.Tensor, list[Font]]:
-    """F×k×C×H×W content glyphs: `font` first, then up to n_fonts-1 installed fonts that cover
-    every class, draw them recognisably, and differ from every font already taken."""
-    first = glyph_bank(classes, font, size, channels, invert)
-    banks, fonts = [first], [font]
-    if n_fonts > 1:
-        chars = "".join(classes)
-        for candidate in installed_fonts():
-            if len(banks) >= n_fonts:
-                break
-            if candidate.missing(chars):
-                continue
-            bank = glyph_bank(classes, candidate, size, channels, invert)
-            if any(torch.equal(bank, b) for b in banks) or not reads_as_itself(bank, first):
-                continue
-            banks.append(bank)
-            fonts.append(candidate)
-    return torch.stack(banks), fonts

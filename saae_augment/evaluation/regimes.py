@@ -17,8 +17,8 @@ import numpy as np
 
 from saae_augment.core.recognizers import BatchSampler
 from saae_augment.data.augment import Augmenter
+from saae_augment.data.fontchoice import line_fonts
 from saae_augment.data.glyphs import render_glyphs
-from saae_augment.data.lines import line_fonts
 from saae_augment.errors import FontError, UsageError
 from saae_augment.seeding import derive_seed
 

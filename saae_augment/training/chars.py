@@ -21,7 +21,8 @@ from saae_augment.core.checkpoint import (
 from saae_augment.core.device import autocast_for
 from saae_augment.core.grids import style_transfer_grid
 from saae_augment.data.charsets import CHARSETS
-from saae_augment.data.datasets import LabeledTensors, glyph_banks, tensors_for
+from saae_augment.data.datasets import LabeledTensors, tensors_for
+from saae_augment.data.fontchoice import glyph_banks
 from saae_augment.data.fonts import resolve_font
 from saae_augment.data.load import load_dataset
 from saae_augment.distributed import World

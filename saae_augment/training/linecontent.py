@@ -8,7 +8,8 @@ import torch
 
 from saae_augment.config import Recipe
 from saae_augment.data.datasets import to_tensor
-from saae_augment.data.lines import line_fonts, render_lines
+from saae_augment.data.fontchoice import line_fonts
+from saae_augment.data.lines import render_lines
 from saae_augment.data.plates import PlateTexts
 from saae_augment.errors import DatasetError
 

@@ -2,7 +2,7 @@
 
 import torch
 
-from saae_augment.data.datasets import glyph_bank, glyph_banks, reads_as_itself
+from saae_augment.data.fontchoice import glyph_bank, glyph_banks, reads_as_itself
 from saae_augment.data.fonts import default_font_path, open_font, resolve_font
 from saae_augment.data.warp import affine_warp, warp_params
 from saae_augment.training.diffaug import diff_augment

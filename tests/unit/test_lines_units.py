@@ -72,7 +72,7 @@ def test_line_texts_sources():
 def test_line_fonts_leave_out_fonts_that_draw_boxes(cjk_font):
     """Fallback fonts (Last Resort) claim every character but draw boxes: never content."""
     from saae_augment.data.charsets import CHARSETS
-    from saae_augment.data.lines import line_fonts
+    from saae_augment.data.fontchoice import line_fonts
 
     fonts = line_fonts(CHARSETS["plate-cn"], None, 8)
     assert fonts and all("Last Resort" not in f.name for f in fonts)
