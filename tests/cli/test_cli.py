@@ -187,6 +187,7 @@ def test_render_rejects_unknown_on_missing_policy(tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_train_smoke_on_a_labels_csv_folder(glyph_folder, tmp_path):
     run_dir = tmp_path / "R"
     result = run("train", "--data", str(glyph_folder), "--recipe", "smoke", "--max-steps", "20", "--out", str(run_dir))
@@ -269,6 +270,7 @@ def test_synth_errors_for_missing_checkpoint_and_existing_output(smoke_run, tmp_
     assert_one_line_error(again, "already holds output of saae-augment synth", "--overwrite")
 
 
+@pytest.mark.slow
 def test_eval_ocr_done_when_command(smoke_run, glyph_folder, tmp_path):
     synth_dir = tmp_path / "S"
     assert run("synth", "--ckpt", str(smoke_run), "--n", "200", "--out", str(synth_dir)).exit_code == 0

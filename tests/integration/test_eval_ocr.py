@@ -42,12 +42,14 @@ def toy_synth(smoke_run, tmp_path_factory):
     return synthesize(smoke_run, 400, tmp_path_factory.mktemp("synth") / "S", seed=1).out
 
 
+@pytest.mark.slow
 def test_the_harness_learns_clean_separable_data(toy, tmp_path):
     train, test = toy
     result = evaluate_ocr(train, test, tmp_path / "E", regimes=["real"], seeds=1, steps=150, size=(16, 16))
     assert result.summary[0]["mean"] >= 0.9
 
 
+@pytest.mark.slow
 def test_every_regime_gets_the_same_budget_and_results_match(toy, toy_synth, tmp_path):
     train, test = toy
     out = tmp_path / "E"

@@ -103,6 +103,7 @@ def test_synth_refuses_texts_outside_the_charset(line_run, tmp_path):
         synthesize(line_run.run_dir, 5, tmp_path / "y", device="cpu", classes=["A"])
 
 
+@pytest.mark.slow
 def test_eval_ocr_reads_lines_with_word_accuracy_and_cer(plate_sets, line_run, tmp_path):
     synthesize(line_run.run_dir, 60, tmp_path / "s", device="cpu")
     result = evaluate_ocr(
@@ -171,6 +172,7 @@ def test_synth_lines_to_lmdb_round_trips(line_run, tmp_path):
     assert len(data) == 8 and all(US_PLATE.match(x) for x in data.labels)
 
 
+@pytest.mark.slow
 def test_without_texts_or_pattern_synth_writes_the_training_texts_even_in_other_styles(plate_sets, tmp_path):
     run = train(plate_sets / "train", "words", TINY, tmp_path / "run", device="cpu").run_dir
     own = set(load_dataset(plate_sets / "train").labels)
@@ -180,6 +182,7 @@ def test_without_texts_or_pattern_synth_writes_the_training_texts_even_in_other_
     assert len(written) == 12 and set(written) <= own
 
 
+@pytest.mark.slow
 def test_eval_gen_on_a_line_run_writes_its_report(line_run, plate_sets, tmp_path):
     from tests.conftest import invoke
 

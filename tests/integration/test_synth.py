@@ -39,6 +39,7 @@ def test_n_1000_writes_images_label_files_and_manifest(smoke_run, tmp_path):
     assert table[0]["path"] == "images/0/0.png"  # names are indices, never labels
 
 
+@pytest.mark.slow
 def test_batch_size_never_changes_the_bytes(smoke_run, tmp_path):
     digests = {
         bs: tree_digest(synthesize(smoke_run, 300, tmp_path / f"b{bs}", seed=7, batch_size=bs).out)
@@ -97,6 +98,7 @@ def test_an_existing_synthesis_is_not_overwritten_and_resume_checks_settings(smo
         synthesize(smoke_run, 30, out, seed=1, resume=True)
 
 
+@pytest.mark.slow
 def test_classes_labels_file_and_match(smoke_run, tmp_path):
     only = rows(synthesize(smoke_run, 200, tmp_path / "c", classes=["3", "8"]).out)
     assert {r["label"] for r in only} == {"3", "8"}

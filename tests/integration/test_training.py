@@ -49,6 +49,7 @@ def _weights(run: Path) -> dict[str, torch.Tensor]:
     }
 
 
+@pytest.mark.slow
 def test_interrupt_and_resume_ends_with_the_same_weights(glyph_folder, tmp_path):
     straight = train(glyph_folder, "smoke", FAST, out=tmp_path / "straight")
     assert straight.step == 12
@@ -132,6 +133,7 @@ def test_eval_gen_writes_every_metric_and_figure(smoke_run, tmp_path):
         assert (out / name).is_file(), name
 
 
+@pytest.mark.slow
 def test_film_ema_and_content_variety_resume_to_the_same_weights(glyph_folder, tmp_path):
     """The options the digits recipe trains with keep the resume guarantee: EMA weights included."""
     options = FAST + ["model.style_inject=film", "train.ema=0.9", "glyph.fonts=2", "glyph.warp=0.5"]

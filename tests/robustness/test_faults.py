@@ -158,6 +158,7 @@ class HalfWriter:
         raise OSError(errno.ENOSPC, "No space left on device")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("where", "after"), [("images", 700), ("labels", 3)])
 def test_a_full_disk_stops_synth_with_one_line_and_consistent_label_files(
     smoke_run, tmp_path, monkeypatch, where, after
@@ -186,6 +187,7 @@ def small_disk(tmp_path):
     yield from mounted_tmpfs(tmp_path / "disk", "size=2m")
 
 
+@pytest.mark.slow
 def test_a_really_full_disk_stops_synth_and_resume_finishes_after_space_is_freed(smoke_run, tmp_path, small_disk):
     out, n = small_disk / "synth", 3000
     cmd = synth_cmd(smoke_run, out, n) + ["--batch-size", "128"]

@@ -151,6 +151,7 @@ def chinese_set(root: Path) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_chinese_labels_print_whatever_the_locale(tmp_path):
     root = chinese_set(tmp_path / "cn")
     env = dict(os.environ, LC_ALL="C", LANG="C", PYTHONIOENCODING="ascii", PYTHONUTF8="0")
@@ -159,6 +160,7 @@ def test_chinese_labels_print_whatever_the_locale(tmp_path):
     assert "京A".encode() in result.stdout
 
 
+@pytest.mark.slow
 def test_a_full_stdout_is_one_line_not_a_traceback(tmp_path):
     if not Path("/dev/full").exists():
         pytest.skip("no /dev/full here")
@@ -174,6 +176,7 @@ def test_a_full_stdout_is_one_line_not_a_traceback(tmp_path):
     assert err.strip().splitlines() == ["error: cannot write to standard output (No space left on device)"]
 
 
+@pytest.mark.slow
 def test_a_reader_that_goes_away_ends_the_command_quietly():
     proc = subprocess.Popen(
         [sys.executable, "-m", "saae_augment", "data", "inspect", "digits", "--json"],
@@ -216,6 +219,7 @@ def test_a_signal_during_synth_finishes_the_batch_marks_the_manifest_and_says_ho
     assert (out / "labels.csv").read_text().count("\n") - 1 == n
 
 
+@pytest.mark.slow
 def test_synth_writes_plain_progress_lines_when_stderr_is_a_log(smoke_run, tmp_path):
     result = cli("synth", "--ckpt", smoke_run, "-n", "300", "--batch-size", "100", "--out", tmp_path / "s")
     err = result.stderr.decode()

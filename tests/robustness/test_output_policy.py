@@ -177,6 +177,7 @@ def test_a_second_train_on_a_run_in_use_is_refused(smoke_run, tmp_path):
     assert (run / "metrics.jsonl").read_bytes() == metrics
 
 
+@pytest.mark.slow
 def test_two_synth_processes_started_together_write_one_set(smoke_run, tmp_path):
     out = tmp_path / "race"
     cmd = [sys.executable, "-m", "saae_augment", *synth_args(smoke_run, out, 300)]

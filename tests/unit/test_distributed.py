@@ -90,6 +90,7 @@ def _two_rank_batch_norm(rank: int, init: str, x: torch.Tensor, out: dict) -> No
         dist.destroy_process_group()
 
 
+@pytest.mark.slow
 def test_global_batch_norm_over_two_processes_equals_batch_norm_over_the_whole_batch(tmp_path):
     x = torch.randn(8, 3, 5, 5, generator=torch.Generator().manual_seed(0)) * 3 + 1
     with mp.Manager() as manager:
