@@ -83,7 +83,7 @@ def eval_ocr(
         title=f"eval-ocr: {train} → {test}",
         title_justify="left",
     )
-    for row in table_rows(result.summary):
+    for row in table_rows(result.summary, result.task):
         table.add_row(*row)
     out.print(table)
     v = verdict(result.summary)

@@ -121,8 +121,8 @@ def synth(
     rate = result.generated_now / result.elapsed_s if result.elapsed_s else 0.0
     out.print(
         f"wrote {result.written:,} samples to {result.out}/ ({result.generated_now:,} now, {rate:,.0f} img/s); "
-        f"content accuracy {result.content_accuracy:.1%} (judge); manifest {result.manifest.name}"
-        + (f"; CER {result.content_cer:.1%}" if result.content_cer is not None else "")
+        f"{result.task.content_text(result.content_accuracy, result.content_cer)} (judge); "
+        f"manifest {result.manifest.name}"
     )
 
 

@@ -10,6 +10,7 @@ from rich.progress import TextColumn, TimeElapsedColumn
 
 from saae_augment.cli.output import err, make_progress, out, user_errors
 from saae_augment.config import recipe_names
+from saae_augment.tasks import CHARS, task_named
 
 
 def _overrides(
@@ -89,11 +90,14 @@ def train(
     progress = make_progress(TimeElapsedColumn(), TextColumn("{task.fields[losses]}"), quiet=quiet)
     task = None
 
+    run_task = [CHARS]  # the start event names the run's task
+
     def on_event(kind: str, p: dict[str, Any]) -> None:
         nonlocal task
         if kind == "status":
             err.print(p["message"])
         elif kind == "start":
+            run_task[0] = task_named(p["task"])
             if p.get("world_size", 1) > 1:
                 err.print(
                     f"{p['world_size']} processes ({p['backend']}): global batch {p['global_batch']} = "
@@ -102,7 +106,7 @@ def train(
                 )
             err.print(
                 f"run {p['run_dir']}: {p['n_train']} training / {p['n_val']} held-out images, "
-                + (f"{len(p['charset'])} characters (lines), " if "charset" in p else f"{len(p['classes'])} classes, ")
+                + f"{p['content']}, "
                 + f"{p['device']}; judge reads held-out real images at "
                 f"{p['judge_val_acc']:.1%}"
             )
@@ -114,8 +118,8 @@ def train(
             if not err.is_terminal:
                 err.print(f"step {p['step']}: {_fmt_losses(p)}")
         elif kind == "eval":
-            cer = f" (CER {p['content_cer']:.1%})" if "content_cer" in p else ""
-            err.print(f"step {p['step']}: content accuracy {p['content_acc']:.1%}{cer}, copy rate {p['copy_rate']:.1%}")
+            content = run_task[0].content_text(p["content_acc"], p.get("content_cer"))
+            err.print(f"step {p['step']}: {content}, copy rate {p['copy_rate']:.1%}")
 
     with progress:
         result = run_training(

@@ -29,15 +29,9 @@ def fmt_ratio(ratio: float | None) -> str:
     return "-" if ratio is None else f"{ratio:g}"
 
 
-def table_rows(summary: Sequence[dict[str, Any]]) -> list[tuple[str, ...]]:
-    """regime, ratio, accuracy, [CER for lines,] seeds: as printed and as in report.md."""
-    rows = []
-    for s in summary:
-        cer = (f"{100 * s['cer']:.2f} ± {100 * s['cer_std']:.2f}",) if "cer" in s else ()
-        rows.append(
-            (s["regime"], fmt_ratio(s["ratio"]), f"{100 * s['mean']:.2f} ± {100 * s['std']:.2f}", *cer, str(s["seeds"]))
-        )
-    return rows
+def table_rows(summary: Sequence[dict[str, Any]], task: Task) -> list[tuple[str, ...]]:
+    """regime, ratio, the task's figures, seeds: as printed and as in report.md."""
+    return [(s["regime"], fmt_ratio(s["ratio"]), *task.summary_cells(s), str(s["seeds"])) for s in summary]
 
 
 def best(summary: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -172,7 +166,7 @@ def markdown(
         f"| regime | ratio | {what} | seeds |",
         "| --- " * (3 + len(task.metric_columns)) + "|",
     ]
-    lines += ["| " + " | ".join(row) + " |" for row in table_rows(summary)]
+    lines += ["| " + " | ".join(row) + " |" for row in table_rows(summary, task)]
     lines += [
         "",
         f"Best: **{b['regime']}** at ratio {fmt_ratio(b['ratio'])}: {100 * b['mean']:.2f} ± {100 * b['std']:.2f}%.",

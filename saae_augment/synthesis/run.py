@@ -57,6 +57,7 @@ class SynthResult:
     content_cer: float | None = None  # lines: the judge's character error rate against the labels
     main: bool = True  # False on torchrun ranks other than 0 (rank 0 reports the merged result)
     status: str = "complete"  # or "interrupted" (Ctrl-C / SIGTERM): continue with --resume
+    task: Task = CHARS  # the checkpoint's: how the figures read
 
 
 def open_synthesizer(
@@ -153,6 +154,7 @@ def run_synthesis(
         time.perf_counter() - t0,  # start to merged: what the user waited for, all ranks together
         manifest,
         merged.get("content_cer"),
+        task=mine.task,
     )
 
 
@@ -264,4 +266,6 @@ def _write(
                 "real images only) equals the label, read on the generator's output before post-augmentation",
             },
         )
-        return SynthResult(out, total, made, accuracy, elapsed, path, task_figures.get("content_cer"), status=status)
+        return SynthResult(
+            out, total, made, accuracy, elapsed, path, task_figures.get("content_cer"), status=status, task=synth.task
+        )

@@ -87,6 +87,18 @@ class Task(ABC):
     def score(self, predicted: Sequence[str], truth: Sequence[str]) -> dict[str, float]:
         """Test metrics of one recognizer: `test_acc` always, more where the task has them."""
 
+    def summary_cells(self, row: dict[str, Any]) -> tuple[str, ...]:
+        """A summary row's figures as the eval-ocr table prints them, one per metric column."""
+        return (f"{100 * row['mean']:.2f} ± {100 * row['std']:.2f}",)
+
+    def content_text(self, accuracy: float, cer: float | None = None) -> str:
+        """The judge's reading of generated samples in a few words (train's evals, synth's summary)."""
+        return f"content accuracy {accuracy:.1%}"
+
+    @abstractmethod
+    def vocabulary_text(self, vocabulary: Sequence[str]) -> str:
+        """What a run writes, in a few words: '10 classes', '36 characters (lines)'."""
+
     def score_text(self, row: dict[str, Any]) -> str:
         """A run's test figures in a few words, for progress lines."""
         return f"{row['test_acc']:.1%}"

@@ -30,6 +30,10 @@ class CharsTask(Task):
     metric_columns = ("test accuracy % (mean ± std)",)
     confusion = True
 
+    def vocabulary_text(self, vocabulary: Sequence[str]) -> str:
+        """How many classes."""
+        return f"{len(vocabulary)} classes"
+
     def split(self, labels: Sequence[str], val_fraction: float, seed: int) -> tuple[list[int], list[int]]:
         """Stratified: every class keeps its share in both parts."""
         return stratified_split(labels, val_fraction, seed)

@@ -34,6 +34,18 @@ class LinesTask(Task):
     metric_columns = ("word accuracy % (mean ± std)", "CER % (mean ± std)")
     confusion = False  # classes are characters inside lines: no one class per image to confuse
 
+    def vocabulary_text(self, vocabulary: Sequence[str]) -> str:
+        """How many characters the lines are written with."""
+        return f"{len(vocabulary)} characters (lines)"
+
+    def summary_cells(self, row: dict[str, Any]) -> tuple[str, ...]:
+        """Word accuracy, then the CER."""
+        return (*super().summary_cells(row), f"{100 * row['cer']:.2f} ± {100 * row['cer_std']:.2f}")
+
+    def content_text(self, accuracy: float, cer: float | None = None) -> str:
+        """Exact reads, and how far the others are off."""
+        return f"content accuracy {accuracy:.1%} (CER {cer:.1%})"
+
     def split(self, labels: Sequence[str], val_fraction: float, seed: int) -> tuple[list[int], list[int]]:
         """Random: most texts occur once, so there is nothing to stratify by."""
         return random_split(len(labels), val_fraction, seed)

@@ -203,6 +203,8 @@ def char_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
         write_grid=lambda path: style_transfer_grid(G_out, glyphs, grid_styles).save(path),
         payload=checkpoint_payload,
         start_info={
+            "task": opened.task.name,
+            "content": opened.task.vocabulary_text(classes),
             "classes": classes,
             "n_train": len(train_set),
             "n_val": len(val_set),

@@ -257,7 +257,7 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
         evaluate=evaluate,
         write_grid=lambda path: style_transfer_grid(G_out, grid_content, grid_styles).save(path),
         payload=checkpoint_payload,
-        start_info={**info, "judge_val_acc": judge_val_acc},
+        start_info={**info, "content": opened.task.vocabulary_text(charset), "judge_val_acc": judge_val_acc},
         summary_info={"data": data_spec, **info, "content_fonts": [f.name for f in content.fonts]},
         world=world,
         step=step,
