@@ -100,8 +100,8 @@ class Synthesizer:
         self.checkpoint_path, self.checkpoint_sha256 = path, file_sha256(path)
         self.task: Task = task_of_checkpoint(payload)
         self.recipe = recipe_from_dict(payload["recipe"])
-        self.classes: list[str] = list(payload["classes"])
-        self.class_counts: list[int] | None = payload["data"].get("class_counts")
+        self.section = self.task.section(payload)  # classes and what draws them (tasks/sections.py)
+        self.classes: list[str] = self.section.classes
         self.device = device
         self.channels = 1 if self.recipe.data.mode == "L" else 3
         self.G = Generator(self.recipe.model, self.channels).to(device).eval()
@@ -133,11 +133,11 @@ class Synthesizer:
     def _load_content(self, payload: dict) -> None:
         device = self.device
         self._index = {c: i for i, c in enumerate(self.classes)}
-        self.glyph_bank: torch.Tensor = payload["glyph"]["bank"].to(device)  # one rendered glyph per class
+        self.glyph_bank: torch.Tensor = self.section.bank.to(device)  # one rendered glyph per class
         # Content variety (recipe glyph.fonts / glyph.warp): each sample's glyph from its own font
         # and warp, so the content encoder runs per sample instead of once per class.
-        self.banks: torch.Tensor = payload["glyph"].get("banks", self.glyph_bank[None]).to(device)
-        self.content_fonts: list[str] = list(payload["glyph"].get("fonts", [payload["glyph"]["font"]["name"]]))
+        self.banks: torch.Tensor = self.section.banks.to(device)
+        self.content_fonts: list[str] = list(self.section.fonts)
         self.varied = self.banks.shape[0] > 1 or self.warp > 0
         self.content_maps = self.G.content(self.glyph_bank)
         # The cached decoder folds the concat decoder's first layer per class: only for one clean

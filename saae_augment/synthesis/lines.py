@@ -5,35 +5,17 @@ content fonts, warped, and written in the style of a real line; the run's CRNN j
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import torch
 
 from saae_augment.core.device import to_device
-from saae_augment.data.fonts import CJK_HINT, Font, installed_fonts, open_font
 from saae_augment.data.glyphs import check_fits
 from saae_augment.data.lines import render_lines
 from saae_augment.data.warp import affine_warp, warp_params
-from saae_augment.errors import FontError
 from saae_augment.model.fusion import fuse_conv_bn
 from saae_augment.synthesis.generate import Synthesizer
 from saae_augment.synthesis.sampling import SamplePlan
 from saae_augment.tasks.texts import LineTexts
-
-
-def _open_fonts(entries: Sequence[dict]) -> list[Font]:
-    """The checkpoint's content fonts, by file; a font that moved is found again by its hash."""
-    fonts = []
-    for e in entries:
-        path = Path(e["path"])
-        if path.is_file():
-            fonts.append(open_font(path, int(e["index"])))
-            continue
-        match = next((f for f in installed_fonts() if f.sha256 == e["sha256"] and f.index == e["index"]), None)
-        if match is None:
-            raise FontError(f"the checkpoint's content font {path} is not on this machine; {CJK_HINT}")
-        fonts.append(match)
-    return fonts
 
 
 class LineSynthesizer(Synthesizer):
@@ -49,10 +31,8 @@ class LineSynthesizer(Synthesizer):
         fmt = torch.channels_last if self.device.type != "mps" else torch.contiguous_format
         self.G = fuse_conv_bn(self.G).to(memory_format=fmt)
         self.judge = fuse_conv_bn(self.judge).to(memory_format=fmt)
-        self.fonts = _open_fonts(payload["glyph"]["font_files"])
+        self.fonts = self.section.fonts
         self.content_fonts = [f.name for f in self.fonts]
-        texts = payload["data"].get("texts", "")
-        self.training_texts: list[str] = texts.split("\n") if isinstance(texts, str) and texts else []
         self.varied = True
 
     def check_content(self, spec: LineTexts, seed: int) -> None:

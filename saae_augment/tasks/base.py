@@ -128,6 +128,10 @@ class Task(ABC):
         """Extra content figures for a synthesis manifest (lines: the judge's CER)."""
 
     @abstractmethod
+    def section(self, payload: dict[str, Any]) -> Any:
+        """The task's typed part of a loaded checkpoint (tasks/sections.py)."""
+
+    @abstractmethod
     def content_plan(self, synth: Any, options: Any) -> ContentPlan:
         """The content plan a synthesis's options ask for, checked against what the checkpoint can
         write; options of the other task are refused in one line."""

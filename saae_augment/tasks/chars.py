@@ -18,6 +18,7 @@ from saae_augment.errors import UsageError
 from saae_augment.model.classifier import CharClassifier
 from saae_augment.tasks.base import Task
 from saae_augment.tasks.classes import ContentSpec, content_spec
+from saae_augment.tasks.sections import CharSection
 
 
 class CharsTask(Task):
@@ -78,11 +79,16 @@ class CharsTask(Task):
         """Content accuracy says it all for one character."""
         return {}
 
+    def section(self, payload: dict[str, Any]) -> CharSection:
+        """Classes, glyph banks, fonts and class counts."""
+        return CharSection.read(payload)
+
     def content_plan(self, synth: Any, options: Any) -> ContentSpec:
         """Classes: uniform, matched to training, a subset or a labels file; never texts or patterns."""
         if options.texts is not None or options.pattern is not None:
             raise UsageError("--texts-file and --pattern are for line checkpoints (plates, words); use --labels-file")
-        return content_spec(synth.classes, options.content, synth.class_counts, options.classes, options.labels)
+        counts = synth.section.class_counts
+        return content_spec(synth.classes, options.content, counts, options.classes, options.labels)
 
 
 CHARS = CharsTask()

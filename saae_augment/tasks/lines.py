@@ -19,6 +19,7 @@ from saae_augment.data.sheet import contact_sheet
 from saae_augment.errors import UsageError
 from saae_augment.model.crnn import build_reader, read_lines
 from saae_augment.tasks.base import Task
+from saae_augment.tasks.sections import LineSection
 from saae_augment.tasks.texts import LineTexts, line_texts
 
 SHEET_LINES = 48
@@ -95,6 +96,10 @@ class LinesTask(Task):
         """A misread line is often one character off: the CER says how far."""
         return {"content_cer": round(char_errors / max(1, chars), 4)}
 
+    def section(self, payload: dict[str, Any]) -> LineSection:
+        """Charset, content fonts (opened) and training texts."""
+        return LineSection.read(payload)
+
     def content_plan(self, synth: Any, options: Any) -> LineTexts:
         """Texts from a labels file, a word list, a pattern, or the run's own; never classes."""
         if options.content != "uniform" or options.classes:
@@ -102,7 +107,7 @@ class LinesTask(Task):
                 "--content and --classes choose classes of a character checkpoint; this one writes lines: "
                 "use --texts-file, --labels-file or --pattern"
             )
-        own = synth.training_texts or (synth.pool.labels if options.styles is None else [])
+        own = synth.section.texts or (synth.pool.labels if options.styles is None else [])
         return line_texts(synth.charset, options.labels, options.texts, options.pattern, synth.recipe.data.pattern, own)
 
 

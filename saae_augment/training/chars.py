@@ -10,10 +10,8 @@ from typing import Any
 
 import torch
 
-from saae_augment._version import __version__
-from saae_augment.config import Recipe, recipe_to_dict
+from saae_augment.config import Recipe
 from saae_augment.core.checkpoint import (
-    FORMAT_VERSION,
     CheckpointError,
     load_optimizer,
     load_weights,
@@ -29,11 +27,13 @@ from saae_augment.distributed import World
 from saae_augment.errors import DatasetError
 from saae_augment.model.saae import build_model
 from saae_augment.seeding import derive_seed, torch_generator
+from saae_augment.tasks.sections import CharSection
 from saae_augment.training.diffaug import diff_augment
 from saae_augment.training.ema import ema_update
 from saae_augment.training.judge import accuracy, train_classifier
 from saae_augment.training.monitors import content_metrics
 from saae_augment.training.opening import OpenedRun
+from saae_augment.training.payload import checkpoint_payload
 from saae_augment.training.runner import Event, Session
 from saae_augment.training.sampler import CharSampler
 from saae_augment.training.steps import adversarial_steps, reconstruction_step
@@ -69,9 +69,9 @@ def char_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
     classes = dataset.classes
     if len(classes) < 2:
         raise DatasetError(f"{data_spec} has {len(classes)} class(es); the SAAE needs at least 2 to learn content")
-    if payload is not None and payload["classes"] != classes:
+    if payload is not None and CharSection.recorded(payload) != classes:
         raise CheckpointError(
-            f"the checkpoint was trained on classes {''.join(payload['classes'])!r} but {data_spec} now has "
+            f"the checkpoint was trained on classes {''.join(CharSection.recorded(payload))!r} but {data_spec} now has "
             f"{''.join(classes)!r}; train a new run"
         )
     fingerprint = opened.check_data(dataset)
@@ -137,42 +137,27 @@ def char_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
     grid_styles = _grid_styles(val_set if len(val_set) else train_set, GRID_ROWS).to(dev)
     monitor_styles = val_set if len(val_set) else train_set
 
-    def checkpoint_payload(step: int, elapsed: float, metrics: dict[str, float]) -> dict[str, Any]:
-        return {
-            "format_version": FORMAT_VERSION,
-            "package_version": __version__,
-            "task": opened.task.name,
-            "recipe": recipe_to_dict(r),
-            "data": {
-                "spec": data_spec,
-                "fingerprint": fingerprint,
-                "n_train": len(train_set),
-                "n_val": len(val_set),
-                "class_counts": torch.bincount(train_set.targets, minlength=k).tolist(),
-                "skipped": dataset.report.skipped,
-            },
-            "distributed": world.describe(r.train.batch_size, r.train.sync_bn),
-            "classes": classes,
-            "glyph": {
-                "bank": glyphs.cpu(),
-                "banks": banks.cpu(),  # F×k×C×H×W, the content variety synthesis draws from
-                "fonts": [f.name for f in content_fonts],
-                "font": {k_: str(v) for k_, v in font.describe().items()},
-                "size": list(r.data.size),
-                "invert": r.glyph.invert,
-            },
-            "state": {
-                "generator": G.state_dict(),
-                "discriminator": D.state_dict(),
-                "judge": judge.state_dict(),
-                **({"generator_ema": G_ema.state_dict()} if G_ema is not None else {}),
-            },
-            "optim": {"generator": opt_g.state_dict(), "discriminator": opt_d.state_dict()},
-            "step": step,
-            "seed": r.train.seed,
-            "elapsed_s": elapsed,
-            "metrics": dict(metrics),
-        }
+    section = CharSection(
+        classes,
+        banks,
+        [f.name for f in content_fonts],
+        {k_: str(v) for k_, v in font.describe().items()},
+        r.data.size,
+        r.glyph.invert,
+        torch.bincount(train_set.targets, minlength=k).tolist(),
+    )
+    data_record = {
+        "spec": data_spec,
+        "fingerprint": fingerprint,
+        "n_train": len(train_set),
+        "n_val": len(val_set),
+        "skipped": dataset.report.skipped,
+    }
+
+    def payload_at(step: int, elapsed: float, metrics: dict[str, float]) -> dict[str, Any]:
+        networks = {"generator": G, "discriminator": D, "judge": judge, "generator_ema": G_ema}
+        optimizers = {"generator": opt_g, "discriminator": opt_d}
+        return checkpoint_payload(opened, section, data_record, world, networks, optimizers, step, elapsed, metrics)
 
     def evaluate() -> dict[str, float]:
         m = content_metrics(G_out, judge, glyphs, monitor_styles, r.train.eval_samples, r.train.seed)
@@ -201,7 +186,7 @@ def char_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
         do_step=do_step,
         evaluate=evaluate,
         write_grid=lambda path: style_transfer_grid(G_out, glyphs, grid_styles).save(path),
-        payload=checkpoint_payload,
+        payload=payload_at,
         start_info={
             "task": opened.task.name,
             "content": opened.task.vocabulary_text(classes),

@@ -27,9 +27,8 @@ from typing import Any
 
 import torch
 
-from saae_augment._version import __version__
-from saae_augment.config import Recipe, recipe_to_dict
-from saae_augment.core.checkpoint import FORMAT_VERSION, CheckpointError, load_optimizer, load_weights
+from saae_augment.config import Recipe
+from saae_augment.core.checkpoint import CheckpointError, load_optimizer, load_weights
 from saae_augment.core.device import autocast_for, to_device
 from saae_augment.core.grids import generate, style_transfer_grid
 from saae_augment.core.textmetrics import character_error_rate, word_accuracy
@@ -43,11 +42,13 @@ from saae_augment.model.crnn import build_reader, ctc_loss, encode, read_lines
 from saae_augment.model.discriminator import PatchDiscriminator
 from saae_augment.model.saae import Generator
 from saae_augment.seeding import derive_seed, torch_generator
+from saae_augment.tasks.sections import LineSection
 from saae_augment.training.diffaug import diff_augment
 from saae_augment.training.ema import ema_update
 from saae_augment.training.linecontent import LineContent
 from saae_augment.training.linejudge import train_line_judge
 from saae_augment.training.opening import OpenedRun
+from saae_augment.training.payload import checkpoint_payload
 from saae_augment.training.runner import Event, Session
 from saae_augment.training.steps import Batch, adversarial_steps, reconstruction_step
 
@@ -74,9 +75,9 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
     charset = _charset(r, dataset.labels)
     if len(charset) < 2:
         raise DatasetError(f"{data_spec} uses {len(charset)} character(s); the line SAAE needs at least 2")
-    if payload is not None and payload["charset"] != charset:
+    if payload is not None and LineSection.recorded(payload) != charset:
         raise CheckpointError(
-            f"the checkpoint was trained on charset {payload['charset']!r}, {data_spec} now has {charset!r}"
+            f"the checkpoint was trained on charset {LineSection.recorded(payload)!r}, {data_spec} now has {charset!r}"
         )
     fingerprint = opened.check_data(dataset)
     channels = 1 if r.data.mode == "L" else 3
@@ -196,48 +197,19 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
             ema_update(G_ema, G, r.train.ema)
         return losses
 
-    def checkpoint_payload(step: int, elapsed: float, metrics: dict[str, float]) -> dict[str, Any]:
-        return {
-            "format_version": FORMAT_VERSION,
-            "package_version": __version__,
-            "task": opened.task.name,
-            "recipe": recipe_to_dict(r),
-            "data": {
-                "spec": data_spec,
-                "fingerprint": fingerprint,
-                # the training texts, one string (one item for the checkpoint's structure budget):
-                # synthesis draws from them when the user gives no texts, even with other --styles
-                "texts": "\n".join(train_y),
-                "n_train": len(train_x),
-                "n_val": len(val_x),
-                "skipped": dataset.report.skipped,
-            },
-            "distributed": world.describe(r.train.batch_size, r.train.sync_bn),
-            "classes": list(charset),
-            "charset": charset,
-            "glyph": {
-                "fonts": [f.name for f in content.fonts],
-                "font_files": [{"path": str(f.path), "index": f.index, "sha256": f.sha256} for f in content.fonts],
-                "size": list(r.data.size),
-                "invert": r.glyph.invert,
-            },
-            "state": {
-                "generator": G.state_dict(),
-                "discriminator": D.state_dict(),
-                "recognizer": R.state_dict(),
-                "judge": judge.state_dict(),
-                **({"generator_ema": G_ema.state_dict()} if G_ema is not None else {}),
-            },
-            "optim": {
-                "generator": opt_g.state_dict(),
-                "discriminator": opt_d.state_dict(),
-                "recognizer": opt_r.state_dict(),
-            },
-            "step": step,
-            "seed": r.train.seed,
-            "elapsed_s": elapsed,
-            "metrics": dict(metrics),
-        }
+    section = LineSection(charset, content.fonts, train_y, r.data.size, r.glyph.invert)
+    data_record = {
+        "spec": data_spec,
+        "fingerprint": fingerprint,
+        "n_train": len(train_x),
+        "n_val": len(val_x),
+        "skipped": dataset.report.skipped,
+    }
+
+    def payload_at(step: int, elapsed: float, metrics: dict[str, float]) -> dict[str, Any]:
+        networks = {"generator": G, "discriminator": D, "recognizer": R, "judge": judge, "generator_ema": G_ema}
+        optimizers = {"generator": opt_g, "discriminator": opt_d, "recognizer": opt_r}
+        return checkpoint_payload(opened, section, data_record, world, networks, optimizers, step, elapsed, metrics)
 
     G.train()
     D.train()
@@ -256,7 +228,7 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
         do_step=do_step,
         evaluate=evaluate,
         write_grid=lambda path: style_transfer_grid(G_out, grid_content, grid_styles).save(path),
-        payload=checkpoint_payload,
+        payload=payload_at,
         start_info={**info, "content": opened.task.vocabulary_text(charset), "judge_val_acc": judge_val_acc},
         summary_info={"data": data_spec, **info, "content_fonts": [f.name for f in content.fonts]},
         world=world,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from saae_augment.config import load_recipe
 from saae_augment.errors import RecipeError, UsageError
@@ -100,9 +101,8 @@ class _Checkpoint:
     """What content_plan reads of a synthesizer."""
 
     classes = ["0", "1"]
-    class_counts = [3, 1]
     charset = "01AB"
-    training_texts = ["0A", "1B"]
+    section = type("Section", (), {"class_counts": [3, 1], "texts": ["0A", "1B"]})()
     pool = type("Pool", (), {"labels": ["0A"]})()
     recipe = load_recipe("words")
 
@@ -140,3 +140,36 @@ def test_the_sheets_show_what_each_task_writes(txt_folder, csv_folder):
     chars = CHARS.sheet(load_dataset(csv_folder, mode="L"))
     assert lines.size[0] > 0 and chars.size[0] > 0
     assert np.asarray(chars).std() > 0  # glyphs, not a blank canvas
+
+
+def test_each_tasks_checkpoint_section_reads_back_what_it_wrote():
+    from saae_augment.data.fonts import resolve_font
+    from saae_augment.tasks.sections import CharSection, LineSection
+
+    banks = torch.rand(2, 3, 1, 8, 8)
+    chars = CharSection(["a", "b", "c"], banks, ["F1", "F2"], {"name": "F1"}, (8, 8), True, [4, 5, 6])
+    top, data = chars.write()
+    back = CHARS.section({**top, "data": data})
+    assert back.classes == ["a", "b", "c"] and back.fonts == ["F1", "F2"] and back.class_counts == [4, 5, 6]
+    assert torch.equal(back.banks, banks) and torch.equal(back.bank, banks[0]) and back.invert is True
+    # a checkpoint from before content variety: one bank, one font, no counts
+    old = CHARS.section({"classes": ["a"], "glyph": {"bank": banks[0, :1], "font": {"name": "Old"}}, "data": {}})
+    assert old.banks.shape == (1, 1, 1, 8, 8) and old.fonts == ["Old"] and old.class_counts is None
+
+    font = resolve_font(None)
+    lines = LineSection("AB12", [font], ["AB", "12"], (16, 64), False)
+    top, data = lines.write()
+    assert top["classes"] == ["A", "B", "1", "2"] and data == {"texts": "AB\n12"}
+    back = LINES.section({**top, "data": data})
+    assert back.charset == "AB12" and back.texts == ["AB", "12"] and back.fonts[0].sha256 == font.sha256
+    assert LINES.section({**top, "data": {}}).texts == []  # older line checkpoints carried none
+
+
+def test_a_line_checkpoint_whose_font_is_gone_names_it(tmp_path):
+    from saae_augment.errors import FontError
+    from saae_augment.tasks.sections import LineSection
+
+    gone = {"path": str(tmp_path / "gone.ttf"), "index": 0, "sha256": "0" * 64}
+    top = {"charset": "AB", "glyph": {"font_files": [gone], "size": [16, 64]}}
+    with pytest.raises(FontError, match="gone.ttf"):
+        LineSection.read({**top, "data": {}})
