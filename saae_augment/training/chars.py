@@ -5,7 +5,6 @@ a CNN judge trained on the real training split; what the shared step loop (runne
 from __future__ import annotations
 
 import copy
-import functools
 from typing import Any
 
 import torch
@@ -26,17 +25,16 @@ from saae_augment.data.load import load_dataset
 from saae_augment.distributed import World
 from saae_augment.errors import DatasetError
 from saae_augment.model.saae import build_model
-from saae_augment.seeding import derive_seed, torch_generator
+from saae_augment.seeding import derive_seed
 from saae_augment.tasks.sections import CharSection
-from saae_augment.training.diffaug import diff_augment
 from saae_augment.training.ema import ema_update
 from saae_augment.training.judge import accuracy, train_classifier
 from saae_augment.training.monitors import content_metrics
+from saae_augment.training.objective import Objective
 from saae_augment.training.opening import OpenedRun
 from saae_augment.training.payload import checkpoint_payload
 from saae_augment.training.runner import Event, Session
 from saae_augment.training.sampler import CharSampler
-from saae_augment.training.steps import adversarial_steps, reconstruction_step
 
 GRID_ROWS = 8
 
@@ -166,14 +164,10 @@ def char_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
 
     d_rows = world.diffaug_rows(r.train.batch_size)
 
+    objective = Objective(G_step, D_step, opt_g, opt_d, r, autocast, d_rows)
+
     def do_step(step: int) -> dict[str, float]:
-        batch = sampler.batch(step, banks, dev)
-        losses = reconstruction_step(G_step, opt_g, batch, r.loss, autocast)
-        extra = ()
-        if r.train.d_augment > 0:
-            d_gen = torch_generator(r.train.seed, "d-augment", step)
-            extra = (functools.partial(diff_augment, generator=d_gen, strength=r.train.d_augment, **d_rows),)
-        losses.update(adversarial_steps(G_step, D_step, opt_g, opt_d, batch, r.loss, autocast, *extra))
+        losses = objective.run(sampler.batch(step, banks, dev), step)
         if G_ema is not None:
             ema_update(G_ema, G, r.train.ema)
         return losses

@@ -21,7 +21,6 @@ training split before the run, never on generated images) reads exactly as reque
 from __future__ import annotations
 
 import copy
-import functools
 import math
 from typing import Any
 
@@ -38,19 +37,18 @@ from saae_augment.data.load import load_dataset
 from saae_augment.data.warp import affine_warp, jitter_params
 from saae_augment.distributed import World
 from saae_augment.errors import DatasetError
-from saae_augment.model.crnn import build_reader, ctc_loss, encode, read_lines
+from saae_augment.model.crnn import build_reader, read_lines
 from saae_augment.model.discriminator import PatchDiscriminator
 from saae_augment.model.saae import Generator
 from saae_augment.seeding import derive_seed, torch_generator
 from saae_augment.tasks.sections import LineSection
-from saae_augment.training.diffaug import diff_augment
 from saae_augment.training.ema import ema_update
 from saae_augment.training.linecontent import LineContent
 from saae_augment.training.linejudge import train_line_judge
+from saae_augment.training.objective import LineBatch, LineObjective
 from saae_augment.training.opening import OpenedRun
 from saae_augment.training.payload import checkpoint_payload
 from saae_augment.training.runner import Event, Session
-from saae_augment.training.steps import Batch, adversarial_steps, reconstruction_step
 
 GRID_ROWS, GRID_TEXTS = 8, 4
 MAX_LINE_EVAL = 256  # cross samples per content-accuracy measurement (lines cost 4× a character)
@@ -86,7 +84,6 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
     train_x, val_x = images[train_idx], images[val_idx]
     train_y, val_y = [dataset.labels[i] for i in train_idx], [dataset.labels[i] for i in val_idx]
     content = LineContent(r, charset, train_y, channels, dev)
-    index = {c: i for i, c in enumerate(charset)}
 
     torch.manual_seed(derive_seed(r.train.seed, "init"))
     G = Generator(r.model, channels).to(dev)
@@ -156,6 +153,8 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
             "judge_val_cer": judge_val_cer,
         }
 
+    objective = LineObjective(G_step, D_step, R, R_step, opt_g, opt_d, opt_r, charset, r, autocast, d_rows)
+
     def do_step(step: int) -> dict[str, float]:
         g = torch_generator(r.train.seed, "step", step)
         n = r.train.batch_size  # every draw is for the global batch; this rank keeps its rows
@@ -164,35 +163,8 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
         texts, cross = content.cross(derive_seed(r.train.seed, "cross-texts", step), n, g, rows)
         if r.glyph.warp > 0:
             cross = affine_warp(cross, jitter_params(n, g)[rows], r.glyph.warp, fill=1.0 if r.glyph.invert else 0.0)
-        batch = Batch(real, zeros, content.own(idx), real, cross, zeros)
-        losses = reconstruction_step(G_step, opt_g, batch, r.loss, autocast)
-        # the recognition head learns to read real lines (only real ones, as in ScrabbleGAN)
-        real_t, real_len = encode([train_y[i] for i in idx.tolist()], index, dev)
-        r_loss = ctc_loss(R_step(real), real_t, real_len)
-        opt_r.zero_grad(set_to_none=True)
-        r_loss.backward()
-        opt_r.step()
-        losses["r_ctc"] = r_loss.item()
-        cross_t, cross_len = encode(texts, index, dev)
-
-        def read_loss(fake: torch.Tensor) -> torch.Tensor:
-            return r.loss.w_ctc * ctc_loss(R(fake), cross_t, cross_len)
-
-        view = (
-            (lambda x: x)
-            if r.train.d_augment <= 0
-            else functools.partial(
-                diff_augment,
-                generator=torch_generator(r.train.seed, "d-augment", step),
-                strength=r.train.d_augment,
-                **d_rows,
-            )
-        )
-        R.requires_grad_(False)  # G's reading loss goes through the unwrapped, frozen R
-        try:
-            losses.update(adversarial_steps(G_step, D_step, opt_g, opt_d, batch, r.loss, autocast, view, read_loss))
-        finally:
-            R.requires_grad_(True)
+        own_texts = [train_y[i] for i in idx.tolist()]
+        losses = objective.run(LineBatch(real, zeros, content.own(idx), real, cross, zeros, own_texts, texts), step)
         if G_ema is not None:
             ema_update(G_ema, G, r.train.ema)
         return losses
