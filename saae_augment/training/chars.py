@@ -4,15 +4,11 @@ a CNN judge trained on the real training split; what the shared step loop (runne
 
 from __future__ import annotations
 
-import copy
-from typing import Any
-
 import torch
 
 from saae_augment.config import Recipe
 from saae_augment.core.checkpoint import (
     CheckpointError,
-    load_optimizer,
     load_weights,
 )
 from saae_augment.core.device import autocast_for
@@ -32,9 +28,10 @@ from saae_augment.training.judge import accuracy, train_classifier
 from saae_augment.training.monitors import content_metrics
 from saae_augment.training.objective import Objective
 from saae_augment.training.opening import OpenedRun
-from saae_augment.training.payload import checkpoint_payload
+from saae_augment.training.payload import payload_writer
 from saae_augment.training.runner import Event, Session
 from saae_augment.training.sampler import CharSampler
+from saae_augment.training.trainables import build_trainables
 
 GRID_ROWS = 8
 
@@ -86,18 +83,7 @@ def char_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
     # --- models -------------------------------------------------------------------------
     torch.manual_seed(derive_seed(r.train.seed, "init"))
     model = build_model(r.model, channels, r.data.size, k)
-    G, D = model.generator.to(dev), model.discriminator.to(dev)
-    if r.train.channels_last and dev.type != "mps":
-        G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)
-    opt_g = torch.optim.Adam(G.parameters(), lr=r.optim.lr_g, betas=(r.optim.beta1, r.optim.beta2))
-    opt_d = torch.optim.Adam(D.parameters(), lr=r.optim.lr_d, betas=(r.optim.beta1, r.optim.beta2))
-    # what the steps call: DDP-wrapped when distributed, G and D themselves otherwise
-    G_step, D_step = world.wrap(G, dev, r.train.sync_bn), world.wrap(D, dev, r.train.sync_bn)
-
-    # EMA of the generator's weights: what synthesis, grids and monitors use when the recipe asks
-    # (averaging over the last few hundred steps smooths away the GAN's step-to-step swings).
-    G_ema = copy.deepcopy(G).eval().requires_grad_(False) if r.train.ema > 0 else None
-    G_out = G_ema if G_ema is not None else G
+    nets = build_trainables(model.generator.to(dev), model.discriminator.to(dev), r, dev, world)
 
     step, elapsed_before = 0, 0.0
     judge = None  # only rank 0 measures, so only rank 0 has a judge
@@ -107,13 +93,7 @@ def char_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
             emit("status", {"message": f"training the judge on {len(train_set)} real images"})
             judge = train_classifier(train_set, k, r.train.judge_epochs, r.train.seed, dev)
     else:
-        load_weights(G, payload["state"]["generator"], "generator")
-        if G_ema is not None:
-            load_weights(G_ema, payload["state"].get("generator_ema", payload["state"]["generator"]), "generator")
-        load_weights(D, payload["state"]["discriminator"], "discriminator")
-        load_optimizer(opt_g, payload["optim"]["generator"], "generator")
-        load_optimizer(opt_d, payload["optim"]["discriminator"], "discriminator")
-        step, elapsed_before = int(payload["step"]), float(payload.get("elapsed_s", 0.0))
+        step, elapsed_before = nets.restore(payload)
         if world.is_main:
             judge = opened.task.judge(channels, r.data.size, classes).to(dev)
             load_weights(judge, payload["state"]["judge"], "judge")
@@ -144,42 +124,31 @@ def char_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
         r.glyph.invert,
         torch.bincount(train_set.targets, minlength=k).tolist(),
     )
-    data_record = {
-        "spec": data_spec,
-        "fingerprint": fingerprint,
-        "n_train": len(train_set),
-        "n_val": len(val_set),
-        "skipped": dataset.report.skipped,
-    }
-
-    def payload_at(step: int, elapsed: float, metrics: dict[str, float]) -> dict[str, Any]:
-        networks = {"generator": G, "discriminator": D, "judge": judge, "generator_ema": G_ema}
-        optimizers = {"generator": opt_g, "discriminator": opt_d}
-        return checkpoint_payload(opened, section, data_record, world, networks, optimizers, step, elapsed, metrics)
+    sizes = (len(train_set), len(val_set))
+    payload_at = payload_writer(opened, section, fingerprint, sizes, dataset.report.skipped, world, nets, judge)
 
     def evaluate() -> dict[str, float]:
-        m = content_metrics(G_out, judge, glyphs, monitor_styles, r.train.eval_samples, r.train.seed)
+        m = content_metrics(nets.G_out, judge, glyphs, monitor_styles, r.train.eval_samples, r.train.seed)
         m["judge_val_acc"] = judge_val_acc
         return m
 
     d_rows = world.diffaug_rows(r.train.batch_size)
 
-    objective = Objective(G_step, D_step, opt_g, opt_d, r, autocast, d_rows)
+    objective = Objective(nets, r, autocast, d_rows)
 
     def do_step(step: int) -> dict[str, float]:
         losses = objective.run(sampler.batch(step, banks, dev), step)
-        if G_ema is not None:
-            ema_update(G_ema, G, r.train.ema)
+        if nets.G_ema is not None:
+            ema_update(nets.G_ema, nets.G, r.train.ema)
         return losses
 
-    G.train()
-    D.train()
+    nets.train_mode()
     return Session(
         run=run,
         recipe=r,
         do_step=do_step,
         evaluate=evaluate,
-        write_grid=lambda path: style_transfer_grid(G_out, glyphs, grid_styles).save(path),
+        write_grid=lambda path: style_transfer_grid(nets.G_out, glyphs, grid_styles).save(path),
         payload=payload_at,
         start_info={
             "task": opened.task.name,

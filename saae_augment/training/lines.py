@@ -20,14 +20,12 @@ training split before the run, never on generated images) reads exactly as reque
 
 from __future__ import annotations
 
-import copy
 import math
-from typing import Any
 
 import torch
 
 from saae_augment.config import Recipe
-from saae_augment.core.checkpoint import CheckpointError, load_optimizer, load_weights
+from saae_augment.core.checkpoint import CheckpointError, load_weights
 from saae_augment.core.device import autocast_for, to_device
 from saae_augment.core.grids import generate, style_transfer_grid
 from saae_augment.core.textmetrics import character_error_rate, word_accuracy
@@ -47,8 +45,9 @@ from saae_augment.training.linecontent import LineContent
 from saae_augment.training.linejudge import train_line_judge
 from saae_augment.training.objective import LineBatch, LineObjective
 from saae_augment.training.opening import OpenedRun
-from saae_augment.training.payload import checkpoint_payload
+from saae_augment.training.payload import payload_writer
 from saae_augment.training.runner import Event, Session
+from saae_augment.training.trainables import build_trainables
 
 GRID_ROWS, GRID_TEXTS = 8, 4
 MAX_LINE_EVAL = 256  # cross samples per content-accuracy measurement (lines cost 4× a character)
@@ -88,16 +87,8 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
     torch.manual_seed(derive_seed(r.train.seed, "init"))
     G = Generator(r.model, channels).to(dev)
     D = PatchDiscriminator(channels, r.model.disc_channels).to(dev)
-    R = build_reader(channels, charset).to(dev)
-    if r.train.channels_last and dev.type != "mps":
-        G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)
-    betas = (r.optim.beta1, r.optim.beta2)
-    opt_g = torch.optim.Adam(G.parameters(), lr=r.optim.lr_g, betas=betas)
-    opt_d = torch.optim.Adam(D.parameters(), lr=r.optim.lr_d, betas=betas)
-    opt_r = torch.optim.Adam(R.parameters(), lr=r.optim.lr_d)
-    G_step, D_step, R_step = (world.wrap(m, dev, r.train.sync_bn) for m in (G, D, R))  # DDP when distributed
-    G_ema = copy.deepcopy(G).eval().requires_grad_(False) if r.train.ema > 0 else None
-    G_out = G_ema if G_ema is not None else G
+    R = build_reader(channels, charset).to(dev)  # the recognition head, trained with the lr of D
+    nets = build_trainables(G, D, r, dev, world, {"recognizer": (R, r.optim.lr_d, "recognition head")})
 
     step, elapsed_before = 0, 0.0
     judge = None  # only rank 0 measures, so only rank 0 has a judge
@@ -108,18 +99,10 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
             emit("status", {"message": f"training the judge (CRNN, {judge_steps} steps) on {len(train_x)} real lines"})
             judge = train_line_judge(train_x, train_y, charset, judge_steps, r.train.seed, dev)
     else:
-        st = payload["state"]
-        load_weights(G, st["generator"], "generator")
-        if G_ema is not None:
-            load_weights(G_ema, st.get("generator_ema", st["generator"]), "generator")
-        load_weights(D, st["discriminator"], "discriminator")
-        load_weights(R, st["recognizer"], "recognition head")
-        for opt, name in ((opt_g, "generator"), (opt_d, "discriminator"), (opt_r, "recognizer")):
-            load_optimizer(opt, payload["optim"][name], name)
-        step, elapsed_before = int(payload["step"]), float(payload.get("elapsed_s", 0.0))
+        step, elapsed_before = nets.restore(payload)
         if world.is_main:
             judge = opened.task.judge(channels, r.data.size, list(charset)).to(dev)
-            load_weights(judge, st["judge"], "judge")
+            load_weights(judge, payload["state"]["judge"], "judge")
             judge.eval()
             run.truncate_metrics(step)
     monitor_x, monitor_y = (val_x, val_y) if len(val_x) else (train_x, train_y)
@@ -142,7 +125,7 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
     d_rows = world.diffaug_rows(r.train.batch_size)
 
     def evaluate() -> dict[str, float]:
-        samples = generate(G_out, mon_content, monitor_x[mon_style].to(dev), torch.arange(n_eval))
+        samples = generate(nets.G_out, mon_content, monitor_x[mon_style].to(dev), torch.arange(n_eval))
         read = read_lines(judge, samples, charset)
         own = [monitor_y[i] for i in mon_style.tolist()]
         return {
@@ -153,7 +136,7 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
             "judge_val_cer": judge_val_cer,
         }
 
-    objective = LineObjective(G_step, D_step, R, R_step, opt_g, opt_d, opt_r, charset, r, autocast, d_rows)
+    objective = LineObjective(nets, charset, r, autocast, d_rows)
 
     def do_step(step: int) -> dict[str, float]:
         g = torch_generator(r.train.seed, "step", step)
@@ -165,27 +148,15 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
             cross = affine_warp(cross, jitter_params(n, g)[rows], r.glyph.warp, fill=1.0 if r.glyph.invert else 0.0)
         own_texts = [train_y[i] for i in idx.tolist()]
         losses = objective.run(LineBatch(real, zeros, content.own(idx), real, cross, zeros, own_texts, texts), step)
-        if G_ema is not None:
-            ema_update(G_ema, G, r.train.ema)
+        if nets.G_ema is not None:
+            ema_update(nets.G_ema, nets.G, r.train.ema)
         return losses
 
     section = LineSection(charset, content.fonts, train_y, r.data.size, r.glyph.invert)
-    data_record = {
-        "spec": data_spec,
-        "fingerprint": fingerprint,
-        "n_train": len(train_x),
-        "n_val": len(val_x),
-        "skipped": dataset.report.skipped,
-    }
+    sizes = (len(train_x), len(val_x))
+    payload_at = payload_writer(opened, section, fingerprint, sizes, dataset.report.skipped, world, nets, judge)
 
-    def payload_at(step: int, elapsed: float, metrics: dict[str, float]) -> dict[str, Any]:
-        networks = {"generator": G, "discriminator": D, "recognizer": R, "judge": judge, "generator_ema": G_ema}
-        optimizers = {"generator": opt_g, "discriminator": opt_d, "recognizer": opt_r}
-        return checkpoint_payload(opened, section, data_record, world, networks, optimizers, step, elapsed, metrics)
-
-    G.train()
-    D.train()
-    R.train()
+    nets.train_mode()
     info = {
         "task": opened.task.name,
         "charset": charset,
@@ -199,7 +170,7 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
         recipe=r,
         do_step=do_step,
         evaluate=evaluate,
-        write_grid=lambda path: style_transfer_grid(G_out, grid_content, grid_styles).save(path),
+        write_grid=lambda path: style_transfer_grid(nets.G_out, grid_content, grid_styles).save(path),
         payload=payload_at,
         start_info={**info, "content": opened.task.vocabulary_text(charset), "judge_val_acc": judge_val_acc},
         summary_info={"data": data_spec, **info, "content_fonts": [f.name for f in content.fonts]},

@@ -15,13 +15,13 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 import torch
-from torch import nn
 
 from saae_augment.config import Recipe
 from saae_augment.model.crnn import ctc_loss, encode
 from saae_augment.seeding import torch_generator
 from saae_augment.training.diffaug import diff_augment
 from saae_augment.training.steps import Batch, adversarial_steps, reconstruction_step
+from saae_augment.training.trainables import Trainables
 
 
 @dataclass
@@ -33,21 +33,13 @@ class LineBatch(Batch):
 
 
 class Objective:
-    """The character SAAE's loss. `G` and `D` are what the steps call (DDP-wrapped when distributed)."""
+    """The character SAAE's loss over the run's networks (G and D as the steps call them:
+    DDP-wrapped when distributed)."""
 
     phases: tuple[str, ...] = ("reconstruction", "adversarial")
 
-    def __init__(
-        self,
-        G: nn.Module,
-        D: nn.Module,
-        opt_g: torch.optim.Optimizer,
-        opt_d: torch.optim.Optimizer,
-        recipe: Recipe,
-        autocast: AbstractContextManager,
-        d_rows: Mapping[str, int],
-    ):
-        self.G, self.D, self.opt_g, self.opt_d = G, D, opt_g, opt_d
+    def __init__(self, nets: Trainables, recipe: Recipe, autocast: AbstractContextManager, d_rows: Mapping[str, int]):
+        self.G, self.D, self.opt_g, self.opt_d = nets.G_step, nets.D_step, nets.opt_g, nets.opt_d
         self.recipe, self.autocast, self.d_rows = recipe, autocast, dict(d_rows)
 
     def run(self, batch: Batch, step: int) -> dict[str, float]:
@@ -89,20 +81,15 @@ class LineObjective(Objective):
 
     def __init__(
         self,
-        G: nn.Module,
-        D: nn.Module,
-        R: nn.Module,
-        R_step: nn.Module,
-        opt_g: torch.optim.Optimizer,
-        opt_d: torch.optim.Optimizer,
-        opt_r: torch.optim.Optimizer,
+        nets: Trainables,
         charset: str,
         recipe: Recipe,
         autocast: AbstractContextManager,
         d_rows: Mapping[str, int],
     ):
-        super().__init__(G, D, opt_g, opt_d, recipe, autocast, d_rows)
-        self.R, self.R_step, self.opt_r = R, R_step, opt_r  # R_step: DDP-wrapped when distributed
+        super().__init__(nets, recipe, autocast, d_rows)
+        reader = nets.extras["recognizer"]  # R_step: DDP-wrapped when distributed; R: itself
+        self.R, self.R_step, self.opt_r = reader.module, reader.step_view, reader.optimizer
         self.index = {c: i for i, c in enumerate(charset)}
 
     def reader(self, batch: LineBatch, step: int) -> dict[str, float]:

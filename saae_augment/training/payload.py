@@ -7,7 +7,7 @@ texts) comes from its section (tasks/sections.py), so each layout is written in 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import torch
@@ -17,35 +17,41 @@ from saae_augment.config import recipe_to_dict
 from saae_augment.core.checkpoint import FORMAT_VERSION
 from saae_augment.distributed import World
 from saae_augment.training.opening import OpenedRun
+from saae_augment.training.trainables import Trainables
 
 
-def checkpoint_payload(
+def payload_writer(
     opened: OpenedRun,
     section: Any,
-    data: Mapping[str, Any],
+    fingerprint: str,
+    sizes: tuple[int, int],
+    skipped: int,
     world: World,
-    networks: Mapping[str, torch.nn.Module | None],
-    optimizers: Mapping[str, torch.optim.Optimizer],
-    step: int,
-    elapsed: float,
-    metrics: Mapping[str, float],
-) -> dict[str, Any]:
-    """A checkpoint's content. `data` is what the run knows of its data set (spec, fingerprint,
-    sizes); `networks` with None (no EMA kept) are left out."""
+    nets: Trainables,
+    judge: torch.nn.Module | None,
+) -> Callable[[int, float, Mapping[str, float]], dict[str, Any]]:
+    """The session's checkpoint writer: (step, elapsed seconds, metrics) → the checkpoint's
+    content. `sizes` are the training and held-out image counts, `skipped` the unreadable ones."""
     r = opened.recipe
-    top, data_part = section.write()
-    return {
-        "format_version": FORMAT_VERSION,
-        "package_version": __version__,
-        "task": opened.task.name,
-        "recipe": recipe_to_dict(r),
-        "data": {**data, **data_part},
-        "distributed": world.describe(r.train.batch_size, r.train.sync_bn),
-        **top,
-        "state": {name: m.state_dict() for name, m in networks.items() if m is not None},
-        "optim": {name: o.state_dict() for name, o in optimizers.items()},
-        "step": step,
-        "seed": r.train.seed,
-        "elapsed_s": elapsed,
-        "metrics": dict(metrics),
-    }
+    data = {"spec": opened.data_spec, "fingerprint": fingerprint, "n_train": sizes[0], "n_val": sizes[1]}
+    data["skipped"] = skipped
+
+    def payload(step: int, elapsed: float, metrics: Mapping[str, float]) -> dict[str, Any]:
+        top, data_part = section.write()
+        return {
+            "format_version": FORMAT_VERSION,
+            "package_version": __version__,
+            "task": opened.task.name,
+            "recipe": recipe_to_dict(r),
+            "data": {**data, **data_part},
+            "distributed": world.describe(r.train.batch_size, r.train.sync_bn),
+            **top,
+            "state": {name: m.state_dict() for name, m in nets.networks(judge).items() if m is not None},
+            "optim": {name: o.state_dict() for name, o in nets.optimizers().items()},
+            "step": step,
+            "seed": r.train.seed,
+            "elapsed_s": elapsed,
+            "metrics": dict(metrics),
+        }
+
+    return payload
