@@ -27,7 +27,7 @@ import json, sys, time
 import torch
 mode, ckpt, n, out, precision = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
 from saae_augment.synthesis.run import open_synthesizer, synthesize
-from saae_augment.synthesis.lines import line_texts
+from saae_augment.tasks.texts import line_texts
 from saae_augment.synthesis.sampling import plan
 if mode == "render":
     from saae_augment.data.lines import render_lines
@@ -56,7 +56,7 @@ def child(mode: str, ckpt: Path, n: int, out: Path, precision: str = "fp32") -> 
 
 
 def make_checkpoint(root: Path) -> Path:
-    from saae_augment.data.platephotos import make_plate_photos
+    from saae_augment.sets.plates import make_plate_photos
     from saae_augment.training.loop import train
 
     make_plate_photos(root / "plates", 128, "plate-cn", (64, 224), seed=0)

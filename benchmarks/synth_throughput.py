@@ -26,7 +26,8 @@ import json, sys, time
 import torch
 from saae_augment.synthesis.run import synthesize
 from saae_augment.synthesis.generate import Synthesizer
-from saae_augment.synthesis.sampling import content_spec, plan
+from saae_augment.synthesis.sampling import plan
+from saae_augment.tasks.classes import content_spec
 mode, ckpt, n, out, precision = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
 t = time.perf_counter()
 if mode == "model":

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from saae_augment import evaluate_ocr, synthesize, train
-from saae_augment.data.platephotos import make_plate_photos
+from saae_augment.sets.plates import make_plate_photos
 
 
 def main(out: Path) -> None:
