@@ -1,8 +1,9 @@
-"""Labeled images as tensors, the train/validation split, and the content glyph bank.
+"""Labeled images as tensors, and the two train/validation split rules (which one a run uses is
+its task's choice: tasks/).
 
 Training samples its batches by index from tensors held in memory (the sets SAAE learns from
-are small by nature); the split is stratified and seeded so every run of a recipe sees the
-same held-out styles.
+are small by nature); the splits are seeded so every run of a recipe sees the same held-out
+styles. The content glyph banks are drawn in fontchoice.py.
 """
 
 from __future__ import annotations
