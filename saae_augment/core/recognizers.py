@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from saae_augment.core.fit import fit
+from saae_augment.core.renderedlines import RenderedLines
 from saae_augment.core.textmetrics import word_accuracy
 from saae_augment.data.datasets import to_tensor
 from saae_augment.model.classifier import CharClassifier
@@ -76,16 +77,18 @@ class _Recognizer(ABC):
         torch.manual_seed(derive_seed(seed, "recognizer-init"))
         model = self._build().to(self.device)
         opt = torch.optim.Adam(model.parameters(), lr=self.lr)
-        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, steps))
+        sched = self._schedule(opt, steps)
         val_x = to_tensor(val_images).to(self.device)
         best, best_acc, t0 = None, -1.0, time.perf_counter()
         check_every = max(1, steps // 10)
+
+        batches = self._batches(sample, steps, seed)
 
         def losses() -> Iterator[torch.Tensor]:
             for step in range(steps):
                 if minutes is not None and time.perf_counter() - t0 > minutes * 60:
                     return
-                images, labels = sample(step)
+                images, labels = batches(step)
                 model.train()
                 yield self._loss(model, to_tensor(images).to(self.device), labels)
 
@@ -102,6 +105,14 @@ class _Recognizer(ABC):
         model.load_state_dict(best)
         self.model = model.eval()
         return {"val_acc": best_acc, "steps": done, "seconds": time.perf_counter() - t0}
+
+    def _batches(self, sample: BatchSampler, steps: int, seed: int) -> BatchSampler:
+        """The batches the network trains on: the sampler's, as they are."""
+        return sample
+
+    def _schedule(self, opt: torch.optim.Optimizer, steps: int) -> torch.optim.lr_scheduler.LRScheduler:
+        """Cosine decay over the budget."""
+        return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, steps))
 
     @torch.no_grad()
     def _read_all(self, model: torch.nn.Module, x: torch.Tensor) -> list[str]:
@@ -139,17 +150,47 @@ class CharRecognizer(_Recognizer):
 
 
 class LineRecognizer(_Recognizer):
-    """CRNN + CTC with greedy decoding, for plates, words and lines of any length up to ~W/8."""
+    """CRNN + CTC with greedy decoding, for plates, words and lines of any length up to ~W/8.
+
+    With `warm_start`, the first `warm_share` of the budget trains on batches half of which are
+    rendered lines (core/renderedlines.py) of the same lengths; where no installed font draws
+    the charset it starts cold. Off by default: on procedural plates it helped only beside
+    four-row frames at 32×128 and not at 24×96 (benchmarks/reader_start.py, CHANGELOG).
+    """
 
     lr = 3e-3
+    warm_share = 0.5
+    rows = 1  # feature rows per frame (model/crnn.py)
 
-    def __init__(self, charset: str, size: tuple[int, int], channels: int = 1, device: str = "cpu"):
+    def __init__(
+        self, charset: str, size: tuple[int, int], channels: int = 1, device: str = "cpu", warm_start: bool = False
+    ):
         super().__init__(size, channels, device)
         self.charset = charset
         self.index = {c: i for i, c in enumerate(charset)}
+        self.warm_start = warm_start
+
+    def _batches(self, sample: BatchSampler, steps: int, seed: int) -> BatchSampler:
+        """Half rendered lines early on (see the class docstring); the sampler's batches after."""
+        rendered = (
+            RenderedLines.for_charset(self.charset, self.size) if self.warm_start and self.channels == 1 else None
+        )
+        if rendered is None:
+            return sample
+        warm_steps = int(self.warm_share * steps)
+
+        def mixed(step: int) -> tuple[np.ndarray, list[str]]:
+            images, labels = sample(step)
+            if step >= warm_steps or len(labels) < 2:
+                return images, labels
+            k = len(labels) // 2
+            drawn, texts = rendered.batch([len(t) for t in labels[k:]], seed, step)
+            return np.concatenate([images[:k], drawn]), list(labels[:k]) + texts
+
+        return mixed
 
     def _build(self) -> torch.nn.Module:
-        return CRNN(self.channels, len(self.charset))
+        return CRNN(self.channels, len(self.charset), rows=self.rows)
 
     def _loss(self, model, x, labels):
         targets, lengths = encode(labels, self.index, self.device)

@@ -126,7 +126,7 @@ class Synthesizer:
             self._load_content(payload)
 
     def _load_judge(self, payload: dict) -> torch.nn.Module:
-        judge = self.task.judge(self.channels, self.recipe.data.size, self.classes)
+        judge = self.task.judge(self.channels, self.recipe.data.size, self.classes, payload["state"]["judge"])
         load_weights(judge, payload["state"]["judge"], "judge")
         return judge
 

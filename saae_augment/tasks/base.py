@@ -116,8 +116,10 @@ class Task(ABC):
         """A picture of a few labeled samples for a report."""
 
     @abstractmethod
-    def judge(self, channels: int, size: tuple[int, int], vocabulary: Sequence[str]) -> torch.nn.Module:
-        """An untrained judge network, to load a checkpoint's judge weights into."""
+    def judge(
+        self, channels: int, size: tuple[int, int], vocabulary: Sequence[str], state: dict[str, Any] | None = None
+    ) -> torch.nn.Module:
+        """An untrained judge network, shaped to load `state` (a checkpoint's judge weights) into."""
 
     @abstractmethod
     def read(self, judge: torch.nn.Module, images: torch.Tensor, vocabulary: Sequence[str]) -> list[str]:

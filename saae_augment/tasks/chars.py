@@ -67,7 +67,9 @@ class CharsTask(Task):
         """A row per class, a few samples each, so a miswritten class shows at once."""
         return class_sheet(data)
 
-    def judge(self, channels: int, size: tuple[int, int], vocabulary: Sequence[str]) -> torch.nn.Module:
+    def judge(
+        self, channels: int, size: tuple[int, int], vocabulary: Sequence[str], state: dict[str, Any] | None = None
+    ) -> torch.nn.Module:
         """The classifier the run trained on its real images."""
         return CharClassifier(channels, size, len(vocabulary))
 

@@ -84,9 +84,11 @@ class LinesTask(Task):
         """The first lines with their labels, four to a row."""
         return contact_sheet(data.images[:SHEET_LINES], data.labels[:SHEET_LINES], columns=4)
 
-    def judge(self, channels: int, size: tuple[int, int], vocabulary: Sequence[str]) -> torch.nn.Module:
-        """The CRNN the run trained on its real lines."""
-        return build_reader(channels, "".join(vocabulary))
+    def judge(
+        self, channels: int, size: tuple[int, int], vocabulary: Sequence[str], state: dict[str, Any] | None = None
+    ) -> torch.nn.Module:
+        """The CRNN the run trained on its real lines (older runs' judges keep their one row)."""
+        return build_reader(channels, "".join(vocabulary), state)
 
     def read(self, judge: torch.nn.Module, images: torch.Tensor, vocabulary: Sequence[str]) -> list[str]:
         """Greedy CTC decoding of each line."""

@@ -95,7 +95,7 @@ def char_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
     else:
         step, elapsed_before = nets.restore(payload)
         if world.is_main:
-            judge = opened.task.judge(channels, r.data.size, classes).to(dev)
+            judge = opened.task.judge(channels, r.data.size, classes, payload["state"]["judge"]).to(dev)
             load_weights(judge, payload["state"]["judge"], "judge")
             judge.eval()
             run.truncate_metrics(step)

@@ -87,7 +87,8 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
     torch.manual_seed(derive_seed(r.train.seed, "init"))
     G = Generator(r.model, channels).to(dev)
     D = PatchDiscriminator(channels, r.model.disc_channels).to(dev)
-    R = build_reader(channels, charset).to(dev)  # the recognition head, trained with the lr of D
+    saved_r = payload["state"].get("recognizer") if payload else None  # an older run's head keeps its shape
+    R = build_reader(channels, charset, saved_r).to(dev)  # the recognition head, trained with the lr of D
     nets = build_trainables(G, D, r, dev, world, {"recognizer": (R, r.optim.lr_d, "recognition head")})
 
     step, elapsed_before = 0, 0.0
@@ -101,7 +102,7 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
     else:
         step, elapsed_before = nets.restore(payload)
         if world.is_main:
-            judge = opened.task.judge(channels, r.data.size, list(charset)).to(dev)
+            judge = opened.task.judge(channels, r.data.size, list(charset), payload["state"]["judge"]).to(dev)
             load_weights(judge, payload["state"]["judge"], "judge")
             judge.eval()
             run.truncate_metrics(step)
