@@ -90,14 +90,14 @@ def train(
     progress = make_progress(TimeElapsedColumn(), TextColumn("{task.fields[losses]}"), quiet=quiet)
     task = None
 
-    run_task = [CHARS]  # the start event names the run's task
+    run_task = CHARS  # the start event names the run's task
 
     def on_event(kind: str, p: dict[str, Any]) -> None:
-        nonlocal task
+        nonlocal task, run_task
         if kind == "status":
             err.print(p["message"])
         elif kind == "start":
-            run_task[0] = task_named(p["task"])
+            run_task = task_named(p["task"])
             if p.get("world_size", 1) > 1:
                 err.print(
                     f"{p['world_size']} processes ({p['backend']}): global batch {p['global_batch']} = "
@@ -118,7 +118,7 @@ def train(
             if not err.is_terminal:
                 err.print(f"step {p['step']}: {_fmt_losses(p)}")
         elif kind == "eval":
-            content = run_task[0].content_text(p["content_acc"], p.get("content_cer"))
+            content = run_task.content_text(p["content_acc"], p.get("content_cer"))
             err.print(f"step {p['step']}: {content}, copy rate {p['copy_rate']:.1%}")
 
     with progress:

@@ -10,6 +10,7 @@ it, so the reader learns characters, not a lexicon.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -36,10 +37,8 @@ class RenderedLines:
     def for_charset(cls, charset: str, size: tuple[int, int]) -> RenderedLines | None:
         """Lines in up to N_FONTS installed fonts that draw the whole charset; None where no
         installed font covers it (a CJK charset without a CJK font): the reader then starts cold."""
-        try:
-            return cls(charset, size, line_fonts(charset, None, N_FONTS))
-        except FontError:
-            return None
+        fonts = _fonts_for(charset)
+        return cls(charset, size, list(fonts)) if fonts else None
 
     def batch(self, lengths: Sequence[int], seed: int, step: int) -> tuple[np.ndarray, list[str]]:
         """One line per entry of `lengths` (uint8 N×H×W) and its text."""
@@ -57,6 +56,16 @@ class RenderedLines:
                     n = max(1, n - 1)
         x = torch.from_numpy(np.stack(images)).float().div_(255.0)[:, None]
         return _degrade(x, torch_generator(seed, "rendered-degrade", step)), texts
+
+
+@functools.lru_cache(maxsize=8)
+def _fonts_for(charset: str) -> tuple[Font, ...]:
+    """The fonts for a charset, chosen once per process: eval-ocr fits a reader per regime and
+    seed, and choosing renders every installed font's probe."""
+    try:
+        return tuple(line_fonts(charset, None, N_FONTS))
+    except FontError:
+        return ()
 
 
 def _degrade(x: torch.Tensor, g: torch.Generator) -> np.ndarray:

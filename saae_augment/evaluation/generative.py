@@ -34,7 +34,7 @@ from saae_augment.seeding import derive_seed
 from saae_augment.synthesis.generate import Synthesizer
 from saae_augment.synthesis.options import SynthOptions
 from saae_augment.synthesis.sampling import plan
-from saae_augment.tasks import CHARS, LINES, task_of_checkpoint
+from saae_augment.tasks import CHARS, LINES, task_named, task_of_checkpoint
 
 MEMO_PAIRS = 24
 
@@ -265,5 +265,5 @@ HEADLINES = {CHARS: character_headline, LINES: line_headline}
 
 
 def headline(metrics: dict[str, Any]) -> str:
-    """The terminal line for one run's metrics (metrics.json's "task" says which kind)."""
-    return HEADLINES[task_of_checkpoint(metrics)](metrics)
+    """The terminal line for one run's metrics (their "task" says which kind)."""
+    return HEADLINES[task_named(metrics["task"])](metrics)

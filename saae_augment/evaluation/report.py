@@ -214,16 +214,14 @@ def write_outputs(
     write_text_atomic(out / "results.json", json.dumps(clean, indent=2, ensure_ascii=False) + "\n")
     write_text_atomic(out / "results.csv", pd.DataFrame(public).to_csv(index=False))
     plot_accuracy(out / "accuracy.png", summary, settings["ratios"])
-    if not task.confusion:
-        write_text_atomic(out / "report.md", markdown(task, settings, summary, extra))
-        return
-    b = best(summary)
-    preds = [r["_pred"] for r in runs if r["regime"] == b["regime"] and r["ratio"] == b["ratio"] and "_pred" in r]
-    plot_confusion(
-        out / "confusion.png",
-        classes,
-        test_labels,
-        preds,
-        f"{b['regime']} ratio {fmt_ratio(b['ratio'])}: test predictions summed over seeds",
-    )
+    if task.confusion:  # one class per image: which classes the best regime confuses
+        b = best(summary)
+        preds = [r["_pred"] for r in runs if r["regime"] == b["regime"] and r["ratio"] == b["ratio"] and "_pred" in r]
+        plot_confusion(
+            out / "confusion.png",
+            classes,
+            test_labels,
+            preds,
+            f"{b['regime']} ratio {fmt_ratio(b['ratio'])}: test predictions summed over seeds",
+        )
     write_text_atomic(out / "report.md", markdown(task, settings, summary, extra))

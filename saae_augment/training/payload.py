@@ -33,8 +33,13 @@ def payload_writer(
     """The session's checkpoint writer: (step, elapsed seconds, metrics) → the checkpoint's
     content. `sizes` are the training and held-out image counts, `skipped` the unreadable ones."""
     r = opened.recipe
-    data = {"spec": opened.data_spec, "fingerprint": fingerprint, "n_train": sizes[0], "n_val": sizes[1]}
-    data["skipped"] = skipped
+    data = {
+        "spec": opened.data_spec,
+        "fingerprint": fingerprint,
+        "n_train": sizes[0],
+        "n_val": sizes[1],
+        "skipped": skipped,
+    }
 
     def payload(step: int, elapsed: float, metrics: Mapping[str, float]) -> dict[str, Any]:
         top, data_part = section.write()

@@ -82,7 +82,7 @@ def build_trainables(
     recipe: Recipe,
     dev: torch.device,
     world: World,
-    extras: Mapping[str, tuple[nn.Module, float, str]] = {},  # noqa: B006 (read only)
+    extras: Mapping[str, tuple[nn.Module, float, str]] | None = None,
 ) -> Trainables:
     """Optimizers, DDP views and EMA for networks already built (so their initial weights come
     from the task's seeded construction). `extras`: name → (module, learning rate, label)."""
@@ -95,7 +95,7 @@ def build_trainables(
     G_step, D_step = world.wrap(G, dev, r.train.sync_bn), world.wrap(D, dev, r.train.sync_bn)
     wrapped = {
         name: Extra(m, torch.optim.Adam(m.parameters(), lr=lr), world.wrap(m, dev, r.train.sync_bn), label)
-        for name, (m, lr, label) in extras.items()
+        for name, (m, lr, label) in (extras or {}).items()
     }
     # EMA of the generator's weights: what synthesis, grids and monitors use when the recipe asks
     # (averaging over the last few hundred steps smooths away the GAN's step-to-step swings).
