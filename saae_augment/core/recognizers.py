@@ -19,11 +19,11 @@ import torch
 import torch.nn.functional as F
 
 from saae_augment.core.fit import fit
-from saae_augment.core.renderedlines import RenderedLines
+from saae_augment.core.readerstart import PRETRAIN_STEPS, one_cycle, pretrained_reader
 from saae_augment.core.textmetrics import word_accuracy
 from saae_augment.data.datasets import to_tensor
 from saae_augment.model.classifier import CharClassifier
-from saae_augment.model.crnn import CRNN, ctc_loss, encode, greedy_decode
+from saae_augment.model.crnn import build_reader, ctc_loss, encode, greedy_decode
 from saae_augment.seeding import derive_seed
 
 BatchSampler = Callable[[int], tuple[np.ndarray, list[str]]]  # step -> (uint8 images, labels)
@@ -152,45 +152,36 @@ class CharRecognizer(_Recognizer):
 class LineRecognizer(_Recognizer):
     """CRNN + CTC with greedy decoding, for plates, words and lines of any length up to ~W/8.
 
-    With `warm_start`, the first `warm_share` of the budget trains on batches half of which are
-    rendered lines (core/renderedlines.py) of the same lengths; where no installed font draws
-    the charset it starts cold. Off by default: on procedural plates it helped only beside
-    four-row frames at 32×128 and not at 24×96 (benchmarks/reader_start.py, CHANGELOG).
+    It starts from a reader pretrained on rendered lines of its charset (core/readerstart.py) for
+    as many steps as it will fit, up to `pretrain_steps`: the same start for every regime of a
+    seed. It warms its rate up before annealing it. Where no installed font draws the charset it
+    starts cold.
     """
 
     lr = 3e-3
-    warm_share = 0.5
-    rows = 1  # feature rows per frame (model/crnn.py)
+    pretrain_steps = PRETRAIN_STEPS
 
-    def __init__(
-        self, charset: str, size: tuple[int, int], channels: int = 1, device: str = "cpu", warm_start: bool = False
-    ):
+    def __init__(self, charset: str, size: tuple[int, int], channels: int = 1, device: str = "cpu"):
         super().__init__(size, channels, device)
         self.charset = charset
         self.index = {c: i for i, c in enumerate(charset)}
-        self.warm_start = warm_start
+        self._start: dict[str, torch.Tensor] | None = None
 
-    def _batches(self, sample: BatchSampler, steps: int, seed: int) -> BatchSampler:
-        """Half rendered lines early on (see the class docstring); the sampler's batches after."""
-        rendered = (
-            RenderedLines.for_charset(self.charset, self.size) if self.warm_start and self.channels == 1 else None
-        )
-        if rendered is None:
-            return sample
-        warm_steps = int(self.warm_share * steps)
+    def fit(self, sample, val_images, val_labels, steps, minutes, seed) -> dict[str, float]:
+        """Pretrain (or take this seed's pretrained start), then fit as every recognizer does."""
+        lengths = [len(t) for t in [*sample(0)[1], *val_labels] if t]
+        pretrain = min(self.pretrain_steps, steps)  # a short fit (a test, a smoke run) pretrains as briefly
+        self._start = pretrained_reader(self.charset, self.size, self.channels, lengths, seed, pretrain)
+        return super().fit(sample, val_images, val_labels, steps, minutes, seed)
 
-        def mixed(step: int) -> tuple[np.ndarray, list[str]]:
-            images, labels = sample(step)
-            if step >= warm_steps or len(labels) < 2:
-                return images, labels
-            k = len(labels) // 2
-            drawn, texts = rendered.batch([len(t) for t in labels[k:]], seed, step)
-            return np.concatenate([images[:k], drawn]), list(labels[:k]) + texts
-
-        return mixed
+    def _schedule(self, opt: torch.optim.Optimizer, steps: int) -> torch.optim.lr_scheduler.LRScheduler:
+        return one_cycle(opt, self.lr, steps)
 
     def _build(self) -> torch.nn.Module:
-        return CRNN(self.channels, len(self.charset), rows=self.rows)
+        model = build_reader(self.channels, self.charset)
+        if self._start is not None:
+            model.load_state_dict(self._start)
+        return model
 
     def _loss(self, model, x, labels):
         targets, lengths = encode(labels, self.index, self.device)

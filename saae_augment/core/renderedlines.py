@@ -1,11 +1,10 @@
 """Rendered lines: labeled lines the tool draws itself, as many as a reader needs, degraded the
 way photos are (blur, noise, low contrast, either polarity, small warps).
 
-A CRNN trained with CTC on a few hundred hard real lines sits on its all-blank plateau for the
-whole budget (measured: no procedural plate read exactly after 400 steps, held-out CER 0.87–0.91).
-Half of each early batch drawn from these lines gives it shapes to align first (LineRecognizer's
-`warm_start`). Texts are random strings of the charset, each as long as the real line beside
-it, so the reader learns characters, not a lexicon.
+A CRNN trained with CTC on a few hundred hard real lines sits on its all-blank plateau for much
+of its budget; pretrained on these lines first (core/readerstart.py), it only has to adapt to
+the real lines' look. Texts are random strings of the charset, as long as real lines are, so
+the reader learns characters, not a lexicon.
 """
 
 from __future__ import annotations

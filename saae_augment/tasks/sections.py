@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from saae_augment.data.fonts import CJK_HINT, Font, installed_fonts, open_font
+from saae_augment.data.fonts import Font, installed_fonts, open_font
 from saae_augment.errors import FontError
 
 
@@ -114,23 +114,34 @@ class LineSection:
         texts = payload["data"].get("texts", "")
         return cls(
             charset=str(payload["charset"]),
-            fonts=open_fonts(glyph["font_files"]),
+            fonts=open_fonts(glyph["font_files"], glyph.get("fonts", ())),
             texts=texts.split("\n") if isinstance(texts, str) and texts else [],
             size=tuple(glyph["size"]),  # type: ignore[arg-type]
             invert=bool(glyph.get("invert", False)),
         )
 
 
-def open_fonts(entries: Sequence[dict[str, Any]]) -> list[Font]:
-    """The checkpoint's content fonts, by file; a font that moved is found again by its hash."""
+def open_fonts(entries: Sequence[dict[str, Any]], names: Sequence[str] = ()) -> list[Font]:
+    """The checkpoint's content fonts, checked by hash before use: the file at the recorded path
+    where it is still the same font, else an installed face with the same sha256 (the run was
+    trained on another machine, or the font moved). A different file at the old path is refused,
+    as a font the run never learned would write other shapes under the same labels."""
     fonts = []
-    for e in entries:
+    for k, e in enumerate(entries):
         path = Path(e["path"])
         if path.is_file():
-            fonts.append(open_font(path, int(e["index"])))
-            continue
+            font = open_font(path, int(e["index"]))
+            if font.sha256 == e["sha256"]:
+                fonts.append(font)
+                continue
         match = next((f for f in installed_fonts() if f.sha256 == e["sha256"] and f.index == e["index"]), None)
         if match is None:
-            raise FontError(f"the checkpoint's content font {path} is not on this machine; {CJK_HINT}")
+            name = names[k] if k < len(names) else path.stem
+            found = "is a different file there" if path.is_file() else "is not on this machine"
+            raise FontError(
+                f"the checkpoint's content font {name} ({path}, sha256 {e['sha256'][:12]}…) {found}, "
+                "and no installed font has its hash; install that font file (Debian/Ubuntu packages hold "
+                "most: fonts-dejavu, fonts-wqy-zenhei, fonts-noto-cjk)"
+            )
         fonts.append(match)
     return fonts

@@ -1,4 +1,5 @@
-"""The line run's judge: a CRNN trained on real lines only, so it reads the generator's lines
+"""The line run's judge: a CRNN that never sees a generated line (it starts from rendered lines,
+core/readerstart.py, and is trained on the run's real lines), so it reads the generator's lines
 with no stake in them."""
 
 from __future__ import annotations
@@ -8,18 +9,48 @@ from collections.abc import Iterator
 import torch
 
 from saae_augment.core.fit import fit
+from saae_augment.core.readerstart import PRETRAIN_STEPS, one_cycle, pretrained_reader
+from saae_augment.data.warp import jitter
 from saae_augment.model.crnn import CRNN, build_reader, ctc_loss, encode
 from saae_augment.seeding import derive_seed, torch_generator
+
+
+def light_jitter(images: torch.Tensor, g: torch.Generator) -> torch.Tensor:
+    """Small warps, contrast and noise that keep every character readable: a few hundred real
+    lines are otherwise memorised. Measured on procedural plates (240 to learn from, pretrained
+    reader, 400 steps, seed 0): held-out word accuracy 25.0% → 50.0%, CER 0.351 → 0.261 (with
+    albumentations' `light` recipe instead: 52.0%, 0.248, and slower)."""
+    n = images.shape[0]
+    x = jitter(images, g, 0.5)  # rotation ±5°, scale ±5%, shift ±3%, border extended
+    gain = 1 + (torch.rand(n, 1, 1, 1, generator=g) * 2 - 1) * 0.2
+    bias = (torch.rand(n, 1, 1, 1, generator=g) * 2 - 1) * 0.1
+    noise = torch.randn(x.shape, generator=g) * torch.rand(n, 1, 1, 1, generator=g) * 0.04
+    return ((x - 0.5) * gain + 0.5 + bias + noise).clamp(0, 1)
+
+
+def reader_start(
+    images: torch.Tensor, labels: list[str], charset: str, steps: int, seed: int
+) -> dict[str, torch.Tensor] | None:
+    """The run's pretrained reader (None: no font draws the charset), computed once per run and
+    shared by the judge and the recognition head; as many rendered steps as the judge's fit, up
+    to PRETRAIN_STEPS, so a smoke run stays short."""
+    size = (int(images.shape[-2]), int(images.shape[-1]))
+    lengths = [len(t) for t in labels if t]
+    return pretrained_reader(charset, size, int(images.shape[1]), lengths, seed, min(PRETRAIN_STEPS, steps))
 
 
 def train_line_judge(
     images: torch.Tensor, labels: list[str], charset: str, steps: int, seed: int, device: torch.device
 ) -> CRNN:
-    """A CRNN trained on real lines only (jittered batches): the run's independent reader."""
+    """A CRNN trained from the run's rendered-line start on real lines only: its independent reader."""
     torch.manual_seed(derive_seed(seed, "judge-init"))
-    model = build_reader(images.shape[1], charset).to(device)
+    model = build_reader(images.shape[1], charset)
+    start = reader_start(images, labels, charset, steps, seed)
+    if start is not None:
+        model.load_state_dict(start)
+    model = model.to(device)
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(1, steps))
+    sched = one_cycle(opt, 3e-3, steps)
     index = {c: i for i, c in enumerate(charset)}
 
     def losses() -> Iterator[torch.Tensor]:
@@ -28,7 +59,7 @@ def train_line_judge(
             g = torch_generator(seed, "judge-step", step)
             idx = torch.randint(len(images), (min(64, len(images)),), generator=g)
             targets, lengths = encode([labels[i] for i in idx.tolist()], index, device)
-            yield ctc_loss(model(images[idx].to(device)), targets, lengths)
+            yield ctc_loss(model(light_jitter(images[idx], g).to(device)), targets, lengths)
 
     fit(opt, sched, losses())
     return model.eval()

@@ -28,6 +28,7 @@ from saae_augment.config import Recipe
 from saae_augment.core.checkpoint import CheckpointError, load_weights
 from saae_augment.core.device import autocast_for, to_device
 from saae_augment.core.grids import generate, style_transfer_grid
+from saae_augment.core.readerstart import PRETRAIN_STEPS
 from saae_augment.core.textmetrics import character_error_rate, word_accuracy
 from saae_augment.data.charsets import CHARSETS
 from saae_augment.data.datasets import to_tensor
@@ -42,7 +43,7 @@ from saae_augment.seeding import derive_seed, torch_generator
 from saae_augment.tasks.sections import LineSection
 from saae_augment.training.ema import ema_update
 from saae_augment.training.linecontent import LineContent
-from saae_augment.training.linejudge import train_line_judge
+from saae_augment.training.linejudge import reader_start, train_line_judge
 from saae_augment.training.objective import LineBatch, LineObjective
 from saae_augment.training.opening import OpenedRun
 from saae_augment.training.payload import payload_writer
@@ -88,7 +89,15 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
     G = Generator(r.model, channels).to(dev)
     D = PatchDiscriminator(channels, r.model.disc_channels).to(dev)
     saved_r = payload["state"].get("recognizer") if payload else None  # an older run's head keeps its shape
-    R = build_reader(channels, charset, saved_r).to(dev)  # the recognition head, trained with the lr of D
+    R = build_reader(channels, charset, saved_r)  # the recognition head, trained with the lr of D
+    judge_steps = r.train.judge_epochs * math.ceil(len(train_x) / 64)
+    if payload is None and world.is_main:
+        pretrain = min(PRETRAIN_STEPS, judge_steps)
+        emit("status", {"message": f"pretraining the readers on rendered lines of the charset ({pretrain} steps)"})
+    start = reader_start(train_x, train_y, charset, judge_steps, r.train.seed) if payload is None else None
+    if start is not None:  # the generator's CTC loss means something from the first step
+        R.load_state_dict(start)
+    R = R.to(dev)
     nets = build_trainables(G, D, r, dev, world, {"recognizer": (R, r.optim.lr_d, "recognition head")})
 
     step, elapsed_before = 0, 0.0
@@ -96,7 +105,6 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
     if payload is None:
         if world.is_main:
             run.create(r)
-            judge_steps = r.train.judge_epochs * math.ceil(len(train_x) / 64)
             emit("status", {"message": f"training the judge (CRNN, {judge_steps} steps) on {len(train_x)} real lines"})
             judge = train_line_judge(train_x, train_y, charset, judge_steps, r.train.seed, dev)
     else:

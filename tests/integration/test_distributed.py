@@ -134,7 +134,8 @@ def test_line_training_under_torchrun_trains_the_recognition_head_too(tmp_path):
     single = train(tmp_path / "plates", "words", tiny + ["train.max_steps=2"], tmp_path / "one", device="cpu")
     # lines have their own float floor: 1 vs 2 threads moved G by 1.0e-2, D 1.4e-3, R 8e-8; 2 ranks
     # with per-process BatchNorm by 3.9e-2, 1.0e-2 and 2.0e-2 (2 ranks, global BatchNorm: 8.5e-3,
-    # 1.2e-3, 1.8e-6)
-    bounds = {"generator": 2e-2, "discriminator": 5e-3, "recognizer": 1e-3}
+    # 1.2e-3, 1.8e-6). The recognition head since it folds its rows with a learned, normalised
+    # layer and starts from rendered lines (core/readerstart.py): 1.06e-3 with global BatchNorm
+    bounds = {"generator": 2e-2, "discriminator": 5e-3, "recognizer": 5e-3}
     for part, bound in bounds.items():
         assert relative_distance(weights(single.run_dir)[part], weights(tmp_path / "run")[part]) < bound, part

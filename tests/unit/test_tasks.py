@@ -173,3 +173,24 @@ def test_a_line_checkpoint_whose_font_is_gone_names_it(tmp_path):
     top = {"charset": "AB", "glyph": {"font_files": [gone], "size": [16, 64]}}
     with pytest.raises(FontError, match="gone.ttf"):
         LineSection.read({**top, "data": {}})
+
+
+def test_a_line_checkpoint_refuses_another_font_at_its_fonts_path(tmp_path):
+    """A different file where the run's font was is never used in its place: it would write
+    other shapes under the same labels."""
+    import shutil
+
+    from saae_augment.data.fonts import resolve_font
+    from saae_augment.errors import FontError
+    from saae_augment.tasks.sections import LineSection
+
+    font = resolve_font(None)
+    moved = tmp_path / "Run.ttf"
+    shutil.copy(font.path, moved)
+    entry = {"path": str(moved), "index": 0, "sha256": "f" * 64}  # the run's font had another hash
+    top = {"charset": "AB", "glyph": {"fonts": ["RunSans"], "font_files": [entry], "size": [16, 64]}}
+    with pytest.raises(FontError, match=r"RunSans .*Run\.ttf.*different file there"):
+        LineSection.read({**top, "data": {}})
+    # the same bytes at the recorded path are the run's font: used as they are
+    entry["sha256"] = font.sha256
+    assert LineSection.read({**top, "data": {}}).fonts[0].path == moved
