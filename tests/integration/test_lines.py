@@ -133,12 +133,12 @@ def test_eval_ocr_reads_lines_with_word_accuracy_and_cer(plate_sets, line_run, t
 
 @pytest.mark.slow
 def test_crnn_learns_to_read_plates(tmp_path):
-    """The line recognizer must learn to read: after 800 steps on 250 plates its error on unseen
-    plates is far below an untrained reader's (CER 1.0). The bar is low on purpose, and that is a
-    finding: CTC's start-up on a few hundred plates is slow and seed-dependent (CI measured CER
-    0.66 and 0.68 here), which is what makes eval-ocr's line tables noisy today."""
+    """The line recognizer must learn to read within eval-ocr's default budget (400 steps): on
+    unseen plates its error is far below an untrained reader's (CER 1.0) and it reads whole
+    plates (measured: CER 0.35, 28.3% read exactly). Before it started from rendered lines
+    (core/readerstart.py) CI measured CER 0.66 and 0.68 here after 800 steps, none exactly."""
     from saae_augment.core.recognizers import LineRecognizer
-    from saae_augment.core.textmetrics import character_error_rate
+    from saae_augment.core.textmetrics import character_error_rate, word_accuracy
     from saae_augment.evaluation.regimes import Pool, batch_sampler
 
     make_plate_photos(tmp_path / "tr", 300, "plate-us", (24, 96), seed=0)
@@ -146,8 +146,10 @@ def test_crnn_learns_to_read_plates(tmp_path):
     tr, te = load_dataset(tmp_path / "tr"), load_dataset(tmp_path / "te")
     pool = Pool(np.stack(tr.images[:250]), tr.labels[:250])
     rec = LineRecognizer("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", (24, 96))
-    rec.fit(batch_sampler(pool, None, 32, 0, "t"), np.stack(tr.images[250:]), tr.labels[250:], 800, None, 0)
-    assert character_error_rate(rec.predict(np.stack(te.images)), te.labels) < 0.8
+    rec.fit(batch_sampler(pool, None, 32, 0, "t"), np.stack(tr.images[250:]), tr.labels[250:], 400, None, 0)
+    read = rec.predict(np.stack(te.images))
+    assert character_error_rate(read, te.labels) < 0.5
+    assert word_accuracy(read, te.labels) > 0.05
 
 
 @pytest.mark.slow
