@@ -48,13 +48,22 @@ def pretrained_reader(
     """The weights of a reader trained for `steps` on rendered lines whose lengths are drawn from
     `lengths` (the real lines'); None where no installed font draws the charset (it starts cold).
     A copy: the caller may train it."""
-    state = _pretrained(charset, tuple(size), channels, tuple(sorted(set(lengths))), seed, steps)
+    # the thread count is part of the key: float sums differ with it, and a start computed under
+    # another setting earlier in the process must not change what this one gets
+    key = (charset, tuple(size), channels, tuple(sorted(set(lengths))), seed, steps, torch.get_num_threads())
+    state = _pretrained(*key)
     return None if state is None else copy.deepcopy(state)
 
 
 @functools.lru_cache(maxsize=4)
 def _pretrained(
-    charset: str, size: tuple[int, int], channels: int, lengths: tuple[int, ...], seed: int, steps: int
+    charset: str,
+    size: tuple[int, int],
+    channels: int,
+    lengths: tuple[int, ...],
+    seed: int,
+    steps: int,
+    threads: int,
 ) -> dict[str, torch.Tensor] | None:
     rendered = RenderedLines.for_charset(charset, size)
     if rendered is None or steps <= 0 or not lengths:
