@@ -52,7 +52,10 @@ def choose_fonts(
     `first`, and draw differently from every font taken (a second copy of DejaVu Sans adds no
     variety). `probe` draws a font's comparison bank; the banks come back beside the fonts."""
     fonts, banks = [first], [probe(first)]
-    for candidate in installed_fonts():
+    # in an order that does not depend on where fonts are installed: sorted by path, a venv's
+    # matplotlib fonts came before /usr/share/fonts in one checkout and after it in another, so
+    # the same seed chose other fonts
+    for candidate in sorted(installed_fonts(), key=lambda f: (f.name, f.path.name, f.index, f.path.stat().st_size)):
         if len(fonts) >= n:
             break
         if candidate.missing(chars) or any(candidate.path == f.path and candidate.index == f.index for f in fonts):
