@@ -45,8 +45,9 @@ def test_a_pretrained_reader_reads_rendered_lines_it_never_saw():
     reader.load_state_dict(state)
     images, texts = RenderedLines.for_charset(digits, (16, 64)).batch([3, 4] * 32, seed=99, step=0)
     untrained = build_reader(1, digits)
-    assert character_error_rate(read_lines(untrained, to_tensor(images), digits), texts) > 0.9
-    assert character_error_rate(read_lines(reader, to_tensor(images), digits), texts) < 0.7  # measured 0.50
+    cold = character_error_rate(read_lines(untrained, to_tensor(images), digits), texts)  # 0.89-1.0
+    warm = character_error_rate(read_lines(reader, to_tensor(images), digits), texts)  # measured 0.50
+    assert warm < 0.7 and warm < cold - 0.2
     # one start per (charset, size, lengths, seed), handed out as a copy the caller may train
     again = pretrained_reader(digits, (16, 64), 1, [4, 3, 3], seed=0, steps=150)
     assert all(torch.equal(state[k], again[k]) for k in state) and again is not state
