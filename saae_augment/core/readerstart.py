@@ -65,8 +65,10 @@ def _pretrained(
     steps: int,
     threads: int,
 ) -> dict[str, torch.Tensor] | None:
+    if steps <= 0 or not lengths:  # a cold start: no font search (it renders every installed font)
+        return None
     rendered = RenderedLines.for_charset(charset, size)
-    if rendered is None or steps <= 0 or not lengths:
+    if rendered is None:
         return None
     with torch.random.fork_rng(devices=[]):  # the caller's random stream is the same, cached or not
         torch.manual_seed(derive_seed(seed, "reader-pretrain-init"))
