@@ -58,6 +58,9 @@ class ModelConfig:
     # scales and shifts the decoder's feature channels, so it cannot carry its own glyph's shape
     style_inject: Literal["concat", "film"] = "film"
     disc: Literal["kplus1", "binary"] = "kplus1"
+    # flat: the paper's full-resolution generator; unet: the content placed by an affine map
+    # predicted from the style, then an encoder-decoder with skips (model/placed.py), for lines
+    generator: Literal["flat", "unet"] = "flat"
     disc_channels: int = 32
     disc_hidden: int = 128
 

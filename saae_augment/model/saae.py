@@ -11,6 +11,7 @@ from saae_augment.config import ModelConfig
 from saae_augment.model.decoder import Decoder, FiLMDecoder
 from saae_augment.model.discriminator import Discriminator
 from saae_augment.model.encoders import ContentEncoder, StyleEncoder, StyleToMap
+from saae_augment.model.placed import PlacedUNet
 
 
 class Generator(nn.Module):
@@ -44,11 +45,18 @@ class Generator(nn.Module):
         return self.decode(glyph, self.encode_style(style_image))
 
 
+def build_generator(cfg: ModelConfig, channels: int) -> nn.Module:
+    """The recipe's generator: the paper's (`flat`) or the placing U-Net (`unet`, model/placed.py)."""
+    if cfg.generator == "unet":
+        return PlacedUNet(cfg, channels)
+    return Generator(cfg, channels)
+
+
 @dataclass
 class SAAE:
     """The generator and discriminator a character run trains together."""
 
-    generator: Generator
+    generator: nn.Module
     discriminator: Discriminator
 
 
@@ -56,6 +64,6 @@ def build_model(cfg: ModelConfig, channels: int, size: tuple[int, int], n_classe
     """G and D for `n_classes` classes of `channels`-channel images of `size` (H, W)."""
     n_out = n_classes + 1 if cfg.disc == "kplus1" else 1
     return SAAE(
-        generator=Generator(cfg, channels),
+        generator=build_generator(cfg, channels),
         discriminator=Discriminator(channels, size, n_out, cfg.disc_channels, cfg.disc_hidden),
     )

@@ -31,7 +31,7 @@ from saae_augment.data.formats import is_relative_spec
 from saae_augment.data.load import load_dataset
 from saae_augment.data.warp import affine_warp, warp_params
 from saae_augment.errors import UsageError
-from saae_augment.model.saae import Generator
+from saae_augment.model.saae import build_generator
 from saae_augment.synthesis.fastdecoder import CachedDecoder
 from saae_augment.synthesis.sampling import SamplePlan
 from saae_augment.tasks import ContentPlan, Task, task_of_checkpoint
@@ -104,7 +104,7 @@ class Synthesizer:
         self.classes: list[str] = self.section.classes
         self.device = device
         self.channels = 1 if self.recipe.data.mode == "L" else 3
-        self.G = Generator(self.recipe.model, self.channels).to(device).eval()
+        self.G = build_generator(self.recipe.model, self.channels).to(device).eval()
         state = payload["state"]
         # the averaged weights, where the run kept an EMA
         load_weights(self.G, state.get("generator_ema", state["generator"]), "generator")

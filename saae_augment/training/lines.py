@@ -38,7 +38,7 @@ from saae_augment.distributed import World
 from saae_augment.errors import DatasetError
 from saae_augment.model.crnn import build_reader, read_lines
 from saae_augment.model.discriminator import PatchDiscriminator
-from saae_augment.model.saae import Generator
+from saae_augment.model.saae import build_generator
 from saae_augment.seeding import derive_seed, torch_generator
 from saae_augment.tasks.sections import LineSection
 from saae_augment.training.ema import ema_update
@@ -86,7 +86,7 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
     content = LineContent(r, charset, train_y, channels, dev)
 
     torch.manual_seed(derive_seed(r.train.seed, "init"))
-    G = Generator(r.model, channels).to(dev)
+    G = build_generator(r.model, channels).to(dev)
     D = PatchDiscriminator(channels, r.model.disc_channels).to(dev)
     saved_r = payload["state"].get("recognizer") if payload else None  # an older run's head keeps its shape
     R = build_reader(channels, charset, saved_r)  # the recognition head, trained with the lr of D

@@ -1,0 +1,123 @@
+"""A generator that can move and shape text: the line SAAE's `generator: unet`.
+
+The paper's generator (model/saae.py) decodes a full-resolution content map with 3×3
+convolutions: each output pixel sees a few pixels of the rendered text, so the text stays
+where the renderer put it, at the renderer's scale, and nothing can draw a plate's surround
+around it. Two changes let the style image decide where and how big the text is:
+
+- **placement**: an affine transform predicted from the style vector (a spatial transformer,
+  Jaderberg et al. 2015) shrinks and moves the rendered content before it is read, so a
+  reconstruction of a real line teaches it where that line's text sits and how big it is. It
+  starts near the identity and can only shrink the text (to 1/(1+SHRINK) of its size) and move
+  it within the room the shrinking made, plus a small shear: the rendering fills the frame, so
+  any zoom in would cut characters off. (Measured, procedural plates, seed 0: a free affine
+  zoomed in and cut off the first characters of most lines; the judge read 50.8% of generated
+  plates after 100 steps and 40.2% after 300.)
+- **an encoder–decoder with skips** (U-Net): two stride-2 levels give the middle a receptive
+  field that spans several characters and the margins, and every decoder level is scaled and
+  shifted by the style vector (FiLM), as the FiLM decoder is, so style carries no glyph shape.
+
+Same interface as `Generator` (encode_style, decode, decode_map, content), so training,
+synthesis and eval-gen use it unchanged; `content` is the identity, since placement depends
+on the style and no content map can be cached per class.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from saae_augment.config import ModelConfig
+from saae_augment.model.blocks import LEAK, conv_bn_lrelu
+from saae_augment.model.encoders import StyleEncoder
+
+SHRINK = 0.6  # the text may shrink to 1/1.6 of its rendered size on each axis
+SHEAR = 0.1  # largest shear (about ±6°)
+START = -4.0  # sigmoid(−4) ≈ 0.018: the untrained placement shrinks by under 2%
+
+
+class FiLMConv(nn.Module):
+    """3×3 conv, BatchNorm without its own affine, then the style's scale and shift, LeakyReLU."""
+
+    def __init__(self, c_in: int, c_out: int, style_dim: int):
+        super().__init__()
+        self.convs = nn.ModuleList([nn.Conv2d(c_in, c_out, 3, padding=1, bias=False)])
+        self.norms = nn.ModuleList([nn.BatchNorm2d(c_out, affine=False)])
+        self.film = nn.Linear(style_dim, 2 * c_out)
+        nn.init.zeros_(self.film.weight)  # start as plain BatchNorm
+        nn.init.zeros_(self.film.bias)
+
+    def forward(self, x: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
+        """The block on x, modulated by the style vector."""
+        scale, shift = self.film(style)[:, :, None, None].chunk(2, dim=1)
+        return F.leaky_relu(self.norms[0](self.convs[0](x)) * (1 + scale) + shift, LEAK)
+
+
+class PlacedUNet(nn.Module):
+    """G(content line, style image): content placed by the style, then a FiLM U-Net."""
+
+    film = True  # no spatial style map: synthesis runs it per sample, never the cached decoder
+    style_map = None
+
+    def __init__(self, cfg: ModelConfig, channels: int):
+        super().__init__()
+        w, s = cfg.width, cfg.style_dim
+        self.style = StyleEncoder(channels, w, s, cfg.style_grid)
+        self.place = nn.Linear(s, 6)  # shrink x, y; shift x, y; shear x, y
+        nn.init.zeros_(self.place.weight)
+        with torch.no_grad():
+            self.place.bias.copy_(torch.tensor([START, START, 0.0, 0.0, 0.0, 0.0]))
+        self.enc1 = conv_bn_lrelu(channels, w)
+        self.enc2 = conv_bn_lrelu(w, 2 * w, 2)
+        self.enc3 = conv_bn_lrelu(2 * w, 4 * w, 2)
+        self.mid = nn.ModuleList([FiLMConv(4 * w, 4 * w, s), FiLMConv(4 * w, 4 * w, s)])
+        self.dec2 = FiLMConv(4 * w + 2 * w, 2 * w, s)
+        self.dec1 = FiLMConv(2 * w + w, w, s)
+        self.last = nn.Conv2d(w, channels, 3, padding=1)
+
+    def encode_style(self, style_image: torch.Tensor) -> torch.Tensor:
+        """Style vectors of a batch of images."""
+        return self.style(style_image)
+
+    def theta(self, style_vector: torch.Tensor) -> torch.Tensor:
+        """B×2×3 affine maps from output to content coordinates: the output frame sees a window
+        of the content at least as large as the content, so no rendered pixel leaves the frame
+        except by the shear."""
+        p = self.place(style_vector.float())
+        grow = SHRINK * torch.sigmoid(p[:, :2])  # ≥ 0: how much larger the window is
+        scale = 1 + grow
+        shift = grow * torch.tanh(p[:, 2:4])  # |shift| ≤ scale − 1: the window still holds the content
+        shear = SHEAR * torch.tanh(p[:, 4:6])
+        row_x = torch.stack([scale[:, 0], shear[:, 0], shift[:, 0]], 1)
+        row_y = torch.stack([shear[:, 1], scale[:, 1], shift[:, 1]], 1)
+        return torch.stack([row_x, row_y], 1)
+
+    def placed(self, glyph: torch.Tensor, style_vector: torch.Tensor) -> torch.Tensor:
+        """The content moved and scaled where the style puts text (border pixels extend: background)."""
+        grid = F.affine_grid(self.theta(style_vector).float(), list(glyph.shape), align_corners=False)
+        return F.grid_sample(glyph.float(), grid, padding_mode="border", align_corners=False).to(glyph.dtype)
+
+    def content(self, glyph: torch.Tensor) -> torch.Tensor:
+        """The identity: placement needs the style, so there is no per-class content map."""
+        return glyph
+
+    def decode(self, glyph: torch.Tensor, style_vector: torch.Tensor) -> torch.Tensor:
+        """Write `glyph` in the style `style_vector`."""
+        s = style_vector
+        h1 = self.enc1(self.placed(glyph, s))
+        h2 = self.enc2(h1)
+        h = self.enc3(h2)
+        for block in self.mid:
+            h = block(h, s)
+        h = self.dec2(torch.cat([F.interpolate(h, size=h2.shape[-2:], mode="nearest"), h2], 1), s)
+        h = self.dec1(torch.cat([F.interpolate(h, size=h1.shape[-2:], mode="nearest"), h1], 1), s)
+        return torch.sigmoid(self.last(h))
+
+    def decode_map(self, content_map: torch.Tensor, style_vector: torch.Tensor) -> torch.Tensor:
+        """`decode`: the content map is the content itself."""
+        return self.decode(content_map, style_vector)
+
+    def forward(self, glyph: torch.Tensor, style_image: torch.Tensor) -> torch.Tensor:
+        """G(glyph, style image)."""
+        return self.decode(glyph, self.encode_style(style_image))
