@@ -44,8 +44,8 @@ class FiLMConv(nn.Module):
 
     def __init__(self, c_in: int, c_out: int, style_dim: int):
         super().__init__()
-        self.convs = nn.ModuleList([nn.Conv2d(c_in, c_out, 3, padding=1, bias=False)])
-        self.norms = nn.ModuleList([nn.BatchNorm2d(c_out, affine=False)])
+        # conv → BatchNorm in one Sequential, so model/fusion.py folds them for synthesis
+        self.conv = nn.Sequential(nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out, affine=False))
         self.film = nn.Linear(style_dim, 2 * c_out)
         nn.init.zeros_(self.film.weight)  # start as plain BatchNorm
         nn.init.zeros_(self.film.bias)
@@ -53,14 +53,13 @@ class FiLMConv(nn.Module):
     def forward(self, x: torch.Tensor, style: torch.Tensor) -> torch.Tensor:
         """The block on x, modulated by the style vector."""
         scale, shift = self.film(style)[:, :, None, None].chunk(2, dim=1)
-        return F.leaky_relu(self.norms[0](self.convs[0](x)) * (1 + scale) + shift, LEAK)
+        return F.leaky_relu(self.conv(x) * (1 + scale) + shift, LEAK)
 
 
 class PlacedUNet(nn.Module):
     """G(content line, style image): content placed by the style, then a FiLM U-Net."""
 
-    film = True  # no spatial style map: synthesis runs it per sample, never the cached decoder
-    style_map = None
+    film = True  # style enters by FiLM only: synthesis runs it per sample, never the cached decoder
 
     def __init__(self, cfg: ModelConfig, channels: int):
         super().__init__()
@@ -98,7 +97,7 @@ class PlacedUNet(nn.Module):
 
     def placed(self, glyph: torch.Tensor, style_vector: torch.Tensor) -> torch.Tensor:
         """The content moved and scaled where the style puts text (border pixels extend: background)."""
-        grid = F.affine_grid(self.theta(style_vector).float(), list(glyph.shape), align_corners=False)
+        grid = F.affine_grid(self.theta(style_vector), list(glyph.shape), align_corners=False)
         return F.grid_sample(glyph.float(), grid, padding_mode="border", align_corners=False).to(glyph.dtype)
 
     def content(self, glyph: torch.Tensor) -> torch.Tensor:
