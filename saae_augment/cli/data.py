@@ -120,18 +120,36 @@ def inspect(
 @user_errors
 def split(
     spec: Annotated[str, typer.Argument(help="Data set SPEC to split.")],
-    per_class: Annotated[int, typer.Option(help="Training images per class; the rest become the test set.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for train/ and test/ (labels.csv folders).")],
+    per_class: Annotated[
+        int | None, typer.Option(help="Training images per class; without --test-per-class the rest are the test set.")
+    ] = None,
+    test_per_class: Annotated[
+        int | None, typer.Option(help="Test images per class (a balanced test set); the rest train, up to --per-class.")
+    ] = None,
+    rare: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="GROUPS:K, e.g. 5,6,7,8,9:2 or 皖,沪:3: these get K training images (a long tail; repeatable)."
+        ),
+    ] = None,
+    by: Annotated[
+        str, typer.Option(help="Group by the whole label, or by its first character (lines: a plate's province).")
+    ] = "label",
     seed: Annotated[int, typer.Option(help="Which images go to train.")] = 0,
     overwrite: Annotated[
         bool, typer.Option(help="Replace what saae-augment wrote in --out before (never other files).")
     ] = False,
 ) -> None:
-    """Split a labeled set into train/ and test/ with K training images per class (low-data settings)."""
-    from saae_augment.sets.split import split_dataset
+    """Split a labeled set into train/ and test/: K training images per class, a long tail, a balanced test set."""
+    from saae_augment.sets.split import SplitPlan, parse_rare_counts, split_dataset
 
-    counts = split_dataset(spec, per_class, out_dir, seed, overwrite=overwrite)
-    out.print(f"wrote {out_dir}/train ({counts['train']:,} images) and {out_dir}/test ({counts['test']:,} images)")
+    plan = SplitPlan(per_class, test_per_class, parse_rare_counts(rare or []), by)
+    counts = split_dataset(spec, plan, out_dir, seed, overwrite=overwrite)
+    unused = f"; {counts['unused']:,} left out" if counts["unused"] else ""
+    out.print(
+        f"wrote {out_dir}/train ({counts['train']:,} images) and {out_dir}/test ({counts['test']:,} images){unused}"
+    )
 
 
 @app.command("make-plates")
@@ -145,14 +163,22 @@ def make_plates(
     size: Annotated[str, typer.Option(help="Photo size HxW.")] = "64x224",
     seed: Annotated[int, typer.Option(help="Which plates: the same seed gives the same files.")] = 0,
     font: Annotated[str | None, typer.Option(help="Font file, folder or family (default: one that covers).")] = None,
+    skew: Annotated[
+        str | None,
+        typer.Option(help="A long tail like CCPD's: CHAR=SHARE puts CHAR first on SHARE of the plates, e.g. 皖=0.8."),
+    ] = None,
     overwrite: Annotated[
         bool, typer.Option(help="Replace what saae-augment wrote in --out before (never other files).")
     ] = False,
 ) -> None:
     """Make a procedural plate-photo set (demo and test data; train on real plates for real use)."""
     from saae_augment.data.glyphs import parse_size
+    from saae_augment.data.plates import parse_skew
     from saae_augment.sets.plates import make_plate_photos
 
+    skewed = parse_skew(skew) if skew is not None else None
     with progress_bar("drawing plates") as on_progress:
-        make_plate_photos(out_dir, n, preset, parse_size(size), seed, font, on_progress, overwrite=overwrite)
+        make_plate_photos(
+            out_dir, n, preset, parse_size(size), seed, font, on_progress, overwrite=overwrite, skew=skewed
+        )
     out.print(f"wrote {n:,} plate photos to {out_dir} (see {out_dir / 'sheet.png'})")

@@ -40,13 +40,20 @@ def eval_ocr(
             "--task", help="chars or lines (default: the synthetic set's task, else lines when a label is longer)."
         ),
     ] = None,
+    rare: Annotated[
+        str,
+        typer.Option(
+            help="Classes or characters to score apart, e.g. 5,6 or 皖,沪; auto: the training set's long tail "
+            "(below a 4-fold gap in the training counts); none: off."
+        ),
+    ] = "auto",
     overwrite: Annotated[
         bool, typer.Option(help="Replace what saae-augment wrote in --out before (never other files).")
     ] = False,
 ) -> None:
     """Train a recognizer per regime (real, real+aug, real+fonts, real+aug+fonts, real+synth, real+aug+synth,
     synth) and compare."""
-    from saae_augment.evaluation.report import table_rows, verdict, verdict_line
+    from saae_augment.evaluation.report import metric_columns, table_rows, verdict, verdict_line
     from saae_augment.evaluation.run import evaluate_ocr
 
     progress = make_progress()
@@ -74,11 +81,12 @@ def eval_ocr(
             ckpt=ckpt,
             overwrite=overwrite,
             task=task_name,
+            rare=rare,
         )
     table = Table(
         "regime",
         "ratio",
-        *result.task.metric_columns,
+        *metric_columns(result.summary, result.task),
         "seeds",
         title=f"eval-ocr: {train} → {test}",
         title_justify="left",
@@ -86,6 +94,10 @@ def eval_ocr(
     for row in table_rows(result.summary, result.task):
         table.add_row(*row)
     out.print(table)
+    settings = result.settings
+    if settings["rare"]:
+        rare = ", ".join(settings["rare"])
+        err.print(f"rare ({settings['rare_from']}): {rare}; {settings['n_rare_test']:,} test item(s) hold one")
     v = verdict(result.summary)
     if v is not None:
         out.print(verdict_line(v))

@@ -33,7 +33,13 @@ def synth(
         int | None,
         typer.Option(min=1, help="Samples per model call (never changes the output; default 512, 2048 on CUDA)."),
     ] = None,
-    content: Annotated[str, typer.Option(help="uniform, or match (the training set's class frequencies).")] = "uniform",
+    content: Annotated[
+        str,
+        typer.Option(
+            help="uniform; match (the training set's class frequencies); balance (every class equally often; "
+            "lines: the training texts' rare characters more often)."
+        ),
+    ] = "uniform",
     classes: Annotated[str | None, typer.Option(help="Only these classes, comma-separated: A,B,C.")] = None,
     labels_file: Annotated[
         Path | None, typer.Option(help="One label per line; sample i gets line i (cycled). --n defaults to its length.")

@@ -107,10 +107,42 @@ PRESETS: dict[str, tuple[tuple[str, float], ...]] = {
 }
 
 
-class PlateTexts:
-    """Texts (and layouts) per sample index from a preset name or a pattern string."""
+@dataclass(frozen=True)
+class Skew:
+    """A long tail the way real collections have one (CCPD: one province on most plates): the
+    first character is `char` on `share` of the texts, any other of its field's alphabet on the rest."""
 
-    def __init__(self, spec: str):
+    char: str
+    share: float
+
+    def __post_init__(self) -> None:
+        if len(self.char) != 1 or not 0.0 < self.share < 1.0:
+            raise UsageError(
+                f"skew {self.char}={self.share:g}: give one character and a share between 0 and 1, e.g. 皖=0.8"
+            )
+
+    def describe(self) -> dict[str, float | str]:
+        """What a manifest records."""
+        return {"char": self.char, "share": self.share}
+
+
+def parse_skew(text: str) -> Skew:
+    """`皖=0.8` → Skew('皖', 0.8); anything else is one usage error saying the form."""
+    char, sep, share = text.partition("=")
+    try:
+        value = float(share)
+    except ValueError:
+        value = float("nan")
+    if not sep or len(char) != 1 or not 0.0 < value < 1.0:
+        raise UsageError(f"--skew {text!r}: write CHAR=SHARE with a share between 0 and 1, e.g. 皖=0.8")
+    return Skew(char, value)
+
+
+class PlateTexts:
+    """Texts (and layouts) per sample index from a preset name or a pattern string, optionally
+    with a skewed first character."""
+
+    def __init__(self, spec: str, skew: Skew | None = None):
         if spec in PRESETS:
             mix = PRESETS[spec]
             self.layouts = [LAYOUTS[name] for name, _ in mix]
@@ -125,6 +157,14 @@ class PlateTexts:
             )
         self.spec = spec
         self.patterns = [parse_pattern(layout.pattern) for layout in self.layouts]
+        self.skew = skew
+        if skew is not None:
+            firsts = [p.parts[0] for p in self.patterns]
+            if any(n == 0 or skew.char not in alphabet or len(alphabet) < 2 for alphabet, n in firsts):
+                raise UsageError(
+                    f"--skew {skew.char}: {spec} does not start with a field that can write {skew.char!r}; "
+                    f"its first field writes {firsts[0][0][:40]!r}"
+                )
 
     @property
     def charset(self) -> str:
@@ -135,7 +175,15 @@ class PlateTexts:
         """One text drawn with `rng` (a preset may mix several patterns)."""
         rng = np.random.default_rng(derive_seed(seed, "plate-text", index))
         k = int(rng.choice(len(self.layouts), p=self.weights)) if len(self.layouts) > 1 else 0
-        return self.patterns[k].draw(rng), self.layouts[k]
+        text = self.patterns[k].draw(rng)
+        if self.skew is not None:  # its own stream: the rest of each text stays what it was unskewed
+            skew_rng = np.random.default_rng(derive_seed(seed, "plate-skew", index))
+            others = self.patterns[k].parts[0][0].replace(self.skew.char, "")
+            first = (
+                self.skew.char if skew_rng.random() < self.skew.share else others[int(skew_rng.integers(len(others)))]
+            )
+            text = first + text[1:]
+        return text, self.layouts[k]
 
     def text(self, seed: int, index: int) -> str:
         """Sample `index`'s text, from (seed, index) alone."""

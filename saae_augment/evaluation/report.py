@@ -29,9 +29,29 @@ def fmt_ratio(ratio: float | None) -> str:
     return "-" if ratio is None else f"{ratio:g}"
 
 
+def has_rare_figures(summary: Sequence[dict[str, Any]]) -> bool:
+    """Whether the runs scored rare classes or characters apart."""
+    return bool(summary) and "rare_accuracy" in summary[0]
+
+
+def metric_columns(summary: Sequence[dict[str, Any]], task: Task) -> tuple[str, ...]:
+    """The table's figure columns: the task's, then its rare-unit ones where they were scored."""
+    return task.metric_columns + (task.rare_columns if has_rare_figures(summary) else ())
+
+
 def table_rows(summary: Sequence[dict[str, Any]], task: Task) -> list[tuple[str, ...]]:
-    """regime, ratio, the task's figures, seeds: as printed and as in report.md."""
-    return [(s["regime"], fmt_ratio(s["ratio"]), *task.summary_cells(s), str(s["seeds"])) for s in summary]
+    """regime, ratio, the task's figures (and rare-unit figures), seeds: as printed and as in report.md."""
+    rare = has_rare_figures(summary)
+    return [
+        (
+            s["regime"],
+            fmt_ratio(s["ratio"]),
+            *task.summary_cells(s),
+            *(task.rare_cells(s) if rare else ()),
+            str(s["seeds"]),
+        )
+        for s in summary
+    ]
 
 
 def best(summary: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -39,12 +59,18 @@ def best(summary: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return max(summary, key=lambda s: s["mean"])
 
 
+def _side(row: dict[str, Any], figure: str) -> dict[str, Any]:
+    std = "std" if figure == "mean" else figure + "_std"
+    return {"regime": row["regime"], "ratio": row["ratio"], "mean": row[figure], "std": row[std]}
+
+
 def verdict(summary: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
     """The question users ask: does adding our images beat the best that does without them?
 
     Compares the best regime that trains on real *plus* our images with the best one that does
-    not use them (`synth` alone is left out of both: it answers another question). None when
-    either side was not run.
+    not use them (`synth` alone is left out of both: it answers another question), overall and,
+    where rare units were scored, on the test items holding one (each side's best chosen on that
+    figure: a user after the long tail would pick that regime). None when either side was not run.
     """
     # ratio 0 of an additive regime is its base without any of our images: not "with ours"
     ours = [s for s in summary if s["regime"] in ("real+synth", "real+aug+synth") and s["ratio"]]
@@ -52,21 +78,33 @@ def verdict(summary: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
     if not ours or not others:
         return None
     a, b = best(ours), best(others)
-    return {
-        "best_with_ours": {"regime": a["regime"], "ratio": a["ratio"], "mean": a["mean"], "std": a["std"]},
-        "best_without": {"regime": b["regime"], "ratio": b["ratio"], "mean": b["mean"], "std": b["std"]},
-        "difference": a["mean"] - b["mean"],
-    }
+    out = {"best_with_ours": _side(a, "mean"), "best_without": _side(b, "mean"), "difference": a["mean"] - b["mean"]}
+    if has_rare_figures(summary):
+        ra = max(ours, key=lambda s: s["rare_accuracy"])
+        rb = max(others, key=lambda s: s["rare_accuracy"])
+        out["rare"] = {
+            "best_with_ours": _side(ra, "rare_accuracy"),
+            "best_without": _side(rb, "rare_accuracy"),
+            "difference": ra["rare_accuracy"] - rb["rare_accuracy"],
+        }
+    return out
 
 
-def verdict_line(v: dict[str, Any]) -> str:
-    """The verdict in one sentence a user can act on."""
+def _sentence(v: dict[str, Any], opening: str) -> str:
     a, b, d = v["best_with_ours"], v["best_without"], 100 * v["difference"]
     return (
-        f"Best with our images: {a['regime']} at ratio {fmt_ratio(a['ratio'])}, {100 * a['mean']:.2f} ± "
+        f"{opening} with our images: {a['regime']} at ratio {fmt_ratio(a['ratio'])}, {100 * a['mean']:.2f} ± "
         f"{100 * a['std']:.2f}%; best without: {b['regime']} at ratio {fmt_ratio(b['ratio'])}, "
         f"{100 * b['mean']:.2f} ± {100 * b['std']:.2f}%; difference {d:+.2f} points."
     )
+
+
+def verdict_line(v: dict[str, Any]) -> str:
+    """The verdict a user can act on: one sentence, and one more on the rare units where scored."""
+    line = _sentence(v, "Best")
+    if "rare" in v:
+        line += " " + _sentence(v["rare"], "On test items with rare classes or characters, best")
+    return line
 
 
 def plot_accuracy(path: Path, summary: Sequence[dict[str, Any]], ratios: Sequence[float]) -> None:
@@ -153,7 +191,8 @@ def markdown(
 ) -> str:
     """report.md: the table, the best regime, the verdict and the pictures."""
     b = best(summary)
-    what = " | ".join(task.metric_columns)
+    columns = metric_columns(summary, task)
+    what = " | ".join(columns)
     lines = [
         "# eval-ocr report",
         "",
@@ -164,7 +203,7 @@ def markdown(
         f"image size {settings['size'][0]}x{settings['size'][1]}.",
         "",
         f"| regime | ratio | {what} | seeds |",
-        "| --- " * (3 + len(task.metric_columns)) + "|",
+        "| --- " * (3 + len(columns)) + "|",
     ]
     lines += ["| " + " | ".join(row) + " |" for row in table_rows(summary, task)]
     lines += [
@@ -172,6 +211,13 @@ def markdown(
         f"Best: **{b['regime']}** at ratio {fmt_ratio(b['ratio'])}: {100 * b['mean']:.2f} ± {100 * b['std']:.2f}%.",
         "",
     ]
+    if settings.get("rare"):
+        rare = settings["rare"]
+        shown = ", ".join(rare[:30]) + (f" and {len(rare) - 30} more" if len(rare) > 30 else "")
+        lines += [
+            f"Rare units ({settings['rare_from']}): {shown}; {settings['n_rare_test']} test item(s) hold one.",
+            "",
+        ]
     v = verdict(summary)
     if v is not None:
         lines += [verdict_line(v), ""]

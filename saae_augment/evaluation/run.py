@@ -20,6 +20,7 @@ import numpy as np
 from saae_augment._version import __version__
 from saae_augment.data.augment import Augmenter
 from saae_augment.data.load import load_dataset
+from saae_augment.data.rarity import has_rare, rare_units
 from saae_augment.errors import UsageError
 from saae_augment.evaluation.inputs import check_synth_complete, choose_task, labeled_pool
 from saae_augment.evaluation.regimes import (
@@ -48,6 +49,7 @@ class EvalResult:
     runs: list[dict[str, Any]]
     summary: list[dict[str, Any]]
     task: Task
+    settings: dict[str, Any]
 
 
 # What eval-ocr writes into its folder (the ledger lists these; see outfolder.py).
@@ -94,8 +96,18 @@ def summarize(runs: Sequence[dict[str, Any]], task: Task) -> list[dict[str, Any]
             "std": statistics.stdev(accs) if len(accs) > 1 else 0.0,
             "seeds": len(accs),
         }
-        rows.append(row | task.summary_row(group))
+        rows.append(row | task.summary_row(group) | _rare_summary(group))
     return rows
+
+
+def _rare_summary(group: Sequence[dict[str, Any]]) -> dict[str, float]:
+    """Mean and std of each rare-unit figure (`rare_accuracy`, `rare_cer`) where the runs have one."""
+    out: dict[str, float] = {}
+    for key in [k for k in group[0] if k.startswith("rare_")]:
+        values = [r[key] for r in group]
+        out[key] = statistics.fmean(values)
+        out[key + "_std"] = statistics.stdev(values) if len(values) > 1 else 0.0
+    return out
 
 
 def evaluate_ocr(
@@ -116,6 +128,7 @@ def evaluate_ocr(
     ckpt: str | Path | None = None,
     overwrite: bool = False,
     task: str | None = None,
+    rare: str = "auto",
 ) -> EvalResult:
     """Train and test every regime; write results.json/.csv, accuracy.png, confusion.png, report.md.
 
@@ -123,6 +136,8 @@ def evaluate_ocr(
     report; a contact sheet of the first synthetic set is always added when there is one.
     `out` must be new or empty unless `overwrite` (outfolder.py); it is claimed before any training.
     `task` (chars or lines) is by default the synthetic set's, else what the training labels are.
+    `rare` (`auto`, `none` or units such as `5,6` or `皖,沪`): the classes or characters whose test
+    items are also scored apart (data/rarity.py); `auto` detects the training set's long tail.
     """
     if seeds < 1 or steps < 1 or batch_size < 2:
         raise UsageError("--seeds and --steps must be at least 1, --batch-size at least 2")
@@ -156,6 +171,7 @@ def evaluate_ocr(
             augment,
             on_progress,
             ckpt,
+            rare,
         )
 
 
@@ -177,6 +193,7 @@ def _evaluate(
     augment: str,
     on_progress: Callable[[int, int, dict[str, Any], Task], None] | None,
     ckpt: str | Path | None,
+    rare_spec: str,
 ) -> EvalResult:
     t_start = time.perf_counter()
     if size is None:
@@ -188,7 +205,10 @@ def _evaluate(
     classes = task.vocabulary(train_data.labels)  # classes (chars) or characters (lines, read by CTC)
     if len(classes) < 2:
         raise UsageError(f"{train} has {len(classes)} class(es); a recognizer needs at least 2")
+    rare, rare_from = rare_units(rare_spec, train_data.labels, classes, task.units)
     test_data, _ = labeled_pool(test, size, task, classes)
+    n_rare_test = sum(has_rare(t, set(rare), task.units) for t in test_data.labels)
+    scored_rare = rare if n_rare_test else []  # no test item holds one: nothing to score apart
     fit_idx, val_idx = task.split(train_data.labels, val_fraction, 0)
     if not val_idx:
         raise UsageError(f"{train} is too small for a validation split (need 2+ images in some class)")
@@ -225,6 +245,7 @@ def _evaluate(
                 "ratio": ratio,
                 "seed": seed,
                 **task.score(pred, test_data.labels),
+                **(task.rare_score(pred, test_data.labels, scored_rare) if scored_rare else {}),
                 "val_acc": fit["val_acc"],
                 "n_real": len(real) if regime != "synth" else 0,
                 "n_train": len(data),
@@ -266,10 +287,14 @@ def _evaluate(
         "n_test": len(test_data),
         "n_synth_pool": len(synth_pool) if synth_pool is not None else 0,
         "fonts": font_names,
+        "rare": rare,
+        "rare_from": rare_from,
+        "n_rare_test": n_rare_test,
         "train_skipped": train_report.skipped,
         "version": __version__,
     }
     extra = _report_images(out, task, synth, ckpt)
     settings["elapsed_s"] = round(time.perf_counter() - t_start, 1)
     write_outputs(out, task, settings, runs, summary, classes, test_data.labels, extra)
-    return EvalResult(out, [{k: v for k, v in r.items() if not k.startswith("_")} for r in runs], summary, task)
+    public = [{k: v for k, v in r.items() if not k.startswith("_")} for r in runs]
+    return EvalResult(out, public, summary, task, settings)

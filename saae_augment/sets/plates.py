@@ -14,7 +14,7 @@ from saae_augment.data.augment import Augmenter
 from saae_augment.data.fonts import Font, covering_font
 from saae_augment.data.labelfiles import write_label_files
 from saae_augment.data.platephotos import PHOTO_AUGMENT, draw_plate
-from saae_augment.data.plates import PlateTexts
+from saae_augment.data.plates import PlateTexts, Skew
 from saae_augment.data.sheet import contact_sheet
 from saae_augment.errors import UsageError
 from saae_augment.manifest import write_manifest
@@ -32,13 +32,15 @@ def make_plate_photos(
     font: str | Path | None = None,
     on_progress: Callable[[int, int], None] | None = None,
     overwrite: bool = False,
+    skew: Skew | None = None,
 ) -> Path:
     """Write n plate photos to `out` (images/, labels.csv, labels.txt, sheet.png, manifest.json).
 
-    `out` must be new or empty unless `overwrite` (outfolder.py)."""
+    `skew` makes a long-tailed set (one first character on most plates, as in CCPD); without it
+    every first character is equally likely. `out` must be new or empty unless `overwrite` (outfolder.py)."""
     if n < 1:
         raise UsageError("--n must be at least 1")
-    texts = PlateTexts(preset)
+    texts = PlateTexts(preset, skew)
     chosen = covering_font(texts.charset, font)
     augment = Augmenter(PHOTO_AUGMENT)
     out = Path(out)
@@ -83,6 +85,7 @@ def _draw_all(
             "size": list(size),
             "font": {k: str(v) for k, v in chosen.describe().items()},
             "augment": PHOTO_AUGMENT,
+            "skew": texts.skew.describe() if texts.skew is not None else None,
             "note": "procedural demo data: train on real plates for real use",
         },
         seed,

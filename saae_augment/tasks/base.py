@@ -18,6 +18,7 @@ from PIL import Image
 from saae_augment.config import Recipe
 from saae_augment.core.recognizers import Recognizer
 from saae_augment.data.load import LabeledImages
+from saae_augment.data.rarity import has_rare
 from saae_augment.errors import RecipeError
 
 
@@ -53,6 +54,7 @@ class Task(ABC):
     eval_size: ClassVar[tuple[int, int]]  # eval-ocr's size when neither --size nor a synthetic set says
     recognizer_name: ClassVar[str]  # what eval-ocr's report calls the recognizer
     metric_columns: ClassVar[tuple[str, ...]]  # eval-ocr's table columns after regime and ratio
+    rare_columns: ClassVar[tuple[str, ...]]  # and after them, when rare units were given or detected
     confusion: ClassVar[bool]  # whether eval-ocr draws a confusion matrix (one class per image)
 
     def __repr__(self) -> str:
@@ -84,8 +86,28 @@ class Task(ABC):
         """eval-ocr's and CAS's recognizer for this task."""
 
     @abstractmethod
+    def units(self, label: str) -> Sequence[str]:
+        """What a label is made of, in the recognizer's vocabulary: its class, or its characters."""
+
+    @abstractmethod
     def score(self, predicted: Sequence[str], truth: Sequence[str]) -> dict[str, float]:
         """Test metrics of one recognizer: `test_acc` always, more where the task has them."""
+
+    def rare_score(self, predicted: Sequence[str], truth: Sequence[str], rare: Sequence[str]) -> dict[str, float]:
+        """The same metrics on the test items holding a rare unit (`rare_accuracy`, `rare_cer`, …),
+        and how many there were; NaN figures when none holds one."""
+        wanted = set(rare)
+        idx = [i for i, t in enumerate(truth) if has_rare(t, wanted, self.units)]
+        sub = self.score([predicted[i] for i in idx], [truth[i] for i in idx])
+        named = {"rare_accuracy" if k == "test_acc" else k.replace("test_", "rare_", 1): v for k, v in sub.items()}
+        if not idx:
+            named = {k: float("nan") for k in named}
+        return named | {"n_rare_test": len(idx)}
+
+    def rare_cells(self, row: dict[str, Any]) -> tuple[str, ...]:
+        """A summary row's rare-unit figures as the eval-ocr table prints them."""
+        keys = ["rare_accuracy"] + (["rare_cer"] if "rare_cer" in row else [])
+        return tuple(f"{100 * row[k]:.2f} ± {100 * row[k + '_std']:.2f}" for k in keys)
 
     def summary_cells(self, row: dict[str, Any]) -> tuple[str, ...]:
         """A summary row's figures as the eval-ocr table prints them, one per metric column."""

@@ -29,6 +29,7 @@ class CharsTask(Task):
     eval_size = (28, 28)
     recognizer_name = "small CNN"
     metric_columns = ("test accuracy % (mean ± std)",)
+    rare_columns = ("rare classes: accuracy % (mean ± std)",)
     confusion = True
 
     def vocabulary_text(self, vocabulary: Sequence[str]) -> str:
@@ -50,6 +51,10 @@ class CharsTask(Task):
     def recognizer(self, vocabulary: Sequence[str], size: tuple[int, int]) -> Recognizer:
         """A LeNet-sized CNN over the classes."""
         return CharRecognizer(vocabulary, size)
+
+    def units(self, label: str) -> Sequence[str]:
+        """One class per image."""
+        return (label,)
 
     def score(self, predicted: Sequence[str], truth: Sequence[str]) -> dict[str, float]:
         """Accuracy: the share read as their class."""

@@ -2,6 +2,9 @@
 
 Classes are drawn uniformly, in proportion to the training set (`--content match`), from a
 subset (`--classes`), or fixed per sample from a labels file; always from the sample's own rng.
+`--content balance` writes every class the same number of times: each block of k consecutive
+indices is a permutation of the k classes, shuffled by (seed, block), so counts differ by at most
+one however the run is batched or sharded.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ from typing import Any
 import numpy as np
 
 from saae_augment.errors import UsageError
+from saae_augment.seeding import derive_seed
 
-CONTENT_MODES = ("uniform", "match")
+CONTENT_MODES = ("uniform", "match", "balance")
 
 
 @dataclass(frozen=True)
@@ -25,11 +29,17 @@ class ContentSpec:
     classes: tuple[str, ...]
     weights: tuple[float, ...] | None = None
     labels: tuple[str, ...] | None = None
+    balanced: bool = False
 
     def draw(self, seed: int, index: int, rng: np.random.Generator) -> str:
-        """Sample `index`'s class: fixed by the labels file, else drawn from the sample's rng."""
+        """Sample `index`'s class: fixed by the labels file or its block's permutation, else drawn
+        from the sample's rng."""
         if self.labels is not None:
             return self.labels[index % len(self.labels)]
+        if self.balanced:
+            k = len(self.classes)
+            order = np.random.default_rng(derive_seed(seed, "balance", index // k)).permutation(k)
+            return self.classes[int(order[index % k])]
         if self.weights is None:
             return self.classes[int(rng.integers(len(self.classes)))]
         return self.classes[int(rng.choice(len(self.classes), p=self.weights))]
@@ -38,7 +48,8 @@ class ContentSpec:
         """What the manifest records: the mode and the classes (or how many labels)."""
         if self.labels is not None:
             return {"mode": "labels-file", "labels": len(self.labels)}
-        return {"mode": "uniform" if self.weights is None else "weighted", "classes": "".join(self.classes)}
+        mode = "balance" if self.balanced else "uniform" if self.weights is None else "weighted"
+        return {"mode": mode, "classes": "".join(self.classes)}
 
 
 def content_spec(
@@ -68,8 +79,8 @@ def content_spec(
         classes = [c for c in model_classes if c in set(only)]
     if mode not in CONTENT_MODES:
         raise UsageError(f"--content must be one of {', '.join(CONTENT_MODES)}, not {mode!r}")
-    if mode == "uniform":
-        return ContentSpec(tuple(classes))
+    if mode in ("uniform", "balance"):
+        return ContentSpec(tuple(classes), balanced=mode == "balance")
     if class_counts is None:
         raise UsageError("--content match needs the training set's class counts, which this checkpoint lacks")
     by_class = dict(zip(model_classes, class_counts, strict=True))

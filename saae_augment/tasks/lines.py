@@ -33,6 +33,7 @@ class LinesTask(Task):
     eval_size = (32, 128)
     recognizer_name = "CRNN + CTC, greedy decoding"
     metric_columns = ("word accuracy % (mean ± std)", "CER % (mean ± std)")
+    rare_columns = ("lines with rare characters: word acc %", "their CER %")
     confusion = False  # classes are characters inside lines: no one class per image to confuse
 
     def vocabulary_text(self, vocabulary: Sequence[str]) -> str:
@@ -62,6 +63,10 @@ class LinesTask(Task):
     def recognizer(self, vocabulary: Sequence[str], size: tuple[int, int]) -> Recognizer:
         """A CRNN over the characters."""
         return LineRecognizer("".join(vocabulary), size)
+
+    def units(self, label: str) -> Sequence[str]:
+        """Its characters: a rare province is a rare character."""
+        return tuple(label)
 
     def score(self, predicted: Sequence[str], truth: Sequence[str]) -> dict[str, float]:
         """Word accuracy (lines read exactly) and the character error rate."""
@@ -103,14 +108,19 @@ class LinesTask(Task):
         return LineSection.read(payload)
 
     def content_plan(self, synth: Any, options: Any) -> LineTexts:
-        """Texts from a labels file, a word list, a pattern, or the run's own; never classes."""
-        if options.content != "uniform" or options.classes:
+        """Texts from a labels file, a word list, a pattern, or the run's own; never classes.
+        `--content balance` favours the characters the training texts have few of."""
+        if options.content not in ("uniform", "balance") or options.classes:
             raise UsageError(
-                "--content and --classes choose classes of a character checkpoint; this one writes lines: "
-                "use --texts-file, --labels-file or --pattern"
+                "--content match and --classes choose classes of a character checkpoint; this one writes lines: "
+                "use --texts-file, --labels-file or --pattern (and --content balance for rare characters)"
             )
         own = synth.section.texts or (synth.pool.labels if options.styles is None else [])
-        return line_texts(synth.charset, options.labels, options.texts, options.pattern, synth.recipe.data.pattern, own)
+        training = synth.section.texts or synth.pool.labels
+        balance = list(training) if options.content == "balance" else None
+        return line_texts(
+            synth.charset, options.labels, options.texts, options.pattern, synth.recipe.data.pattern, own, balance
+        )
 
 
 LINES = LinesTask()

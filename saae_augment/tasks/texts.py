@@ -4,10 +4,16 @@ Texts come from exactly one source: `--labels-file` (sample i gets line i, cycle
 list `--texts-file` (each sample draws one), a plate preset or pattern (`--pattern plate-cn`,
 `{province}{letter}{alnum:5}`), or by default the recipe's pattern, else the training labels.
 Each choice depends on (seed, i) alone, like every other per-sample choice.
+
+`--content balance` writes the training set's rare characters more often: each sample draws
+BALANCE_CANDIDATES texts from its source and keeps one with probability proportional to how
+rare its rarest character was in the training texts (a character never seen there counts ½).
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +24,8 @@ from saae_augment.data.plates import PlateTexts
 from saae_augment.errors import UsageError
 from saae_augment.seeding import derive_seed
 
+BALANCE_CANDIDATES = 8
+
 
 @dataclass(frozen=True)
 class LineTexts:
@@ -26,10 +34,18 @@ class LineTexts:
     mode: str  # labels-file | texts-file | pattern | training-labels
     labels: tuple[str, ...] = ()
     pattern: PlateTexts | None = None
+    char_counts: tuple[tuple[str, int], ...] | None = None  # set: --content balance, by these counts
 
     def draw(self, seed: int, index: int, rng: np.random.Generator | None = None) -> str:
         """Sample `index`'s text, from its own seed: `rng` (the sample's plan) is left untouched."""
-        return self.text(seed, index)
+        if self.char_counts is None:
+            return self.text(seed, index)
+        counts = dict(self.char_counts)
+        base = derive_seed(seed, "line-balance", index)
+        candidates = [self.text(base, k) for k in range(BALANCE_CANDIDATES)]
+        weights = np.array([1.0 / min(counts.get(c, 0.5) for c in t) if t else 0.0 for t in candidates])
+        pick = np.random.default_rng(derive_seed(seed, "line-balance-pick", index))
+        return candidates[int(pick.choice(len(candidates), p=weights / weights.sum()))]
 
     def text(self, seed: int, index: int) -> str:
         """Sample `index`'s text (labels cycle; pools and patterns draw from (seed, index))."""
@@ -43,8 +59,12 @@ class LineTexts:
     def describe(self) -> dict[str, Any]:
         """What the manifest records: the source, and the pattern or how many texts."""
         if self.pattern is not None:
-            return {"mode": "pattern", "pattern": self.pattern.spec}
-        return {"mode": self.mode, "texts": len(self.labels)}
+            plan = {"mode": "pattern", "pattern": self.pattern.spec}
+        else:
+            plan = {"mode": self.mode, "texts": len(self.labels)}
+        if self.char_counts is not None:
+            plan["content"] = f"balance: 1 of {BALANCE_CANDIDATES} texts, weighted by their rarest training character"
+        return plan
 
 
 def line_texts(
@@ -54,8 +74,10 @@ def line_texts(
     pattern: str | None = None,
     recipe_pattern: str | None = None,
     training_labels: Sequence[str] | None = None,
+    balance: Sequence[str] | None = None,
 ) -> LineTexts:
-    """The one text source the options ask for, checked against the checkpoint's charset."""
+    """The one text source the options ask for, checked against the checkpoint's charset;
+    `balance` (the training texts) favours their rare characters."""
     given = [x for x in (labels, texts, pattern) if x is not None]
     if len(given) > 1:
         raise UsageError("give only one of --labels-file, --texts-file and --pattern")
@@ -75,4 +97,11 @@ def line_texts(
         raise UsageError(f"the texts use {unknown!r}, which this checkpoint cannot write; it knows {charset!r}")
     if source.pattern is None and not source.labels:
         raise UsageError("the texts file is empty")
+    if balance is not None:
+        if source.mode == "labels-file":
+            raise UsageError("--content balance chooses texts; a --labels-file already fixes every sample's text")
+        if not balance:
+            raise UsageError("--content balance needs the run's training texts, which this checkpoint does not carry")
+        counts = Counter("".join(balance))
+        source = dataclasses.replace(source, char_counts=tuple(sorted(counts.items())))
     return source

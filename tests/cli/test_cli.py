@@ -1,6 +1,7 @@
 """The commands as users type them, through Typer's CliRunner: exit codes, messages, files."""
 
 import json
+from collections import Counter
 
 import pytest
 from typer.testing import CliRunner
@@ -339,3 +340,72 @@ def test_eval_gen_command(smoke_run, tmp_path):
     assert "Parzen" in result.stdout and "CAS" in result.stdout
     assert (tmp_path / "G" / "metrics.json").is_file() and (tmp_path / "G" / "report.md").is_file()
     assert_one_line_error(run("eval-gen", "--ckpt", str(tmp_path), "--out", str(tmp_path / "H")), "no checkpoint")
+
+
+def test_a_long_tail_split_and_eval_ocr_scores_the_rare_classes_apart(tmp_path):
+    split = run("data", "split", "digits", "--per-class", "10", "--rare", "5,6,7,8,9:2", "--out", str(tmp_path / "D"))
+    assert split.exit_code == 0, split.output
+    train_labels = (tmp_path / "D" / "train" / "labels.txt").read_text().split()[1::2]
+    assert sorted(set(train_labels)) == [str(d) for d in range(10)]
+    assert [train_labels.count(str(d)) for d in range(10)] == [10] * 5 + [2] * 5
+    args = ["eval-ocr", "--train", str(tmp_path / "D" / "train"), "--test", str(tmp_path / "D" / "test")]
+    result = run(*args, "--regime", "real", "--seeds", "1", "--steps", "5", "--out", str(tmp_path / "E"))
+    assert result.exit_code == 0, result.output
+    assert "rare (detected" in result.stderr and "5, 6, 7, 8, 9" in result.stderr
+    saved = json.loads((tmp_path / "E" / "results.json").read_text())
+    assert saved["settings"]["rare"] == ["5", "6", "7", "8", "9"]
+    (row,) = saved["runs"]
+    assert 0.0 <= row["rare_accuracy"] <= 1.0 and row["n_rare_test"] == saved["settings"]["n_rare_test"] > 800
+    assert "rare classes" in result.stdout and "rare" in (tmp_path / "E" / "report.md").read_text()
+    off = run(*args, "--regime", "real", "--seeds", "1", "--steps", "2", "--rare", "none", "--out", str(tmp_path / "F"))
+    assert off.exit_code == 0 and "rare_accuracy" not in (tmp_path / "F" / "results.csv").read_text()
+    bad = run(*args, "--regime", "real", "--steps", "2", "--rare", "5,Q", "--out", str(tmp_path / "G"))
+    assert_one_line_error(bad, "--rare names 'Q'")
+
+
+def test_plates_split_by_province_with_a_balanced_test_set(tmp_path):
+    made = run(
+        "data", "make-plates", "--n", "80", "--preset", "plate-us", "--size", "24x96", "--out", str(tmp_path / "P")
+    )
+    assert made.exit_code == 0, made.output
+    args = ["data", "split", str(tmp_path / "P"), "--by", "first", "--test-per-class", "2", "--per-class", "2"]
+    result = run(*args, "--rare", "1,2,3:1", "--out", str(tmp_path / "S"))
+    assert result.exit_code == 0, result.output
+    firsts = lambda part: [x[0] for x in (tmp_path / "S" / part / "labels.txt").read_text().split()[1::2]]  # noqa: E731
+    assert Counter(firsts("test")) == dict.fromkeys("0123456789", 2)
+    train = Counter(firsts("train"))
+    assert [train[d] for d in "123"] == [1, 1, 1] and all(train[d] == 2 for d in "0456789")
+    manifest = json.loads((tmp_path / "S" / "manifest.json").read_text())["settings"]
+    assert manifest["by"] == "first" and manifest["unused"] == 80 - 20 - 17
+    short = run(*args[:-1], "3", "--out", str(tmp_path / "T"))  # '7' has 4 plates: 2 to test leaves 2, not 3
+    assert_one_line_error(short, "first character '7' has 4 image(s)", "needs 5")
+    whole = run("data", "split", str(tmp_path / "P"), "--per-class", "1", "--out", str(tmp_path / "W"))
+    assert_one_line_error(whole, "has 1 image(s)", "--by first")
+    none = run("data", "split", str(tmp_path / "P"), "--by", "first", "--out", str(tmp_path / "N"))
+    assert_one_line_error(none, "--per-class", "--test-per-class")
+
+
+def test_make_plates_skew_makes_a_ccpd_like_long_tail(tmp_path):
+    out = tmp_path / "P"
+    made = run(
+        "data",
+        "make-plates",
+        "--n",
+        "60",
+        "--preset",
+        "plate-us",
+        "--size",
+        "24x96",
+        "--skew",
+        "7=0.8",
+        "--out",
+        str(out),
+    )
+    assert made.exit_code == 0, made.output
+    labels = (out / "labels.txt").read_text().split()[1::2]
+    assert 0.6 < sum(x[0] == "7" for x in labels) / 60 < 0.95
+    assert json.loads((out / "manifest.json").read_text())["settings"]["skew"] == {"char": "7", "share": 0.8}
+    bad = run(
+        "data", "make-plates", "--n", "3", "--preset", "plate-us", "--skew", "Q=0.8", "--out", str(tmp_path / "B")
+    )
+    assert_one_line_error(bad, "does not start with a field")

@@ -104,6 +104,16 @@ def test_synth_lines_do_not_depend_on_batch_size(line_run, tmp_path):
         assert (tmp_path / f"a/images/0/{i}.png").read_bytes() == (tmp_path / f"b/images/0/{i}.png").read_bytes()
 
 
+def test_synth_content_balance_is_recorded_and_writes_from_the_source(line_run, tmp_path):
+    words = ["1AAA111", "9ZZZ999", "4QQQ000"]
+    synthesize(line_run.run_dir, 12, tmp_path / "b", device="cpu", texts=words, content="balance")
+    assert set(load_dataset(tmp_path / "b").labels) <= set(words)
+    manifest = (tmp_path / "b" / "manifest.json").read_text()
+    assert "balance: 1 of 8 texts" in manifest
+    with pytest.raises(UsageError, match="--content match and --classes"):
+        synthesize(line_run.run_dir, 5, tmp_path / "m", device="cpu", content="match")
+
+
 def test_synth_texts_file_draws_from_the_list(line_run, tmp_path):
     words = ["7ABC123", "1XYZ999", "4QQQ000"]
     synthesize(line_run.run_dir, 15, tmp_path / "w", device="cpu", texts=words)
@@ -114,7 +124,7 @@ def test_synth_texts_file_draws_from_the_list(line_run, tmp_path):
 def test_synth_refuses_texts_outside_the_charset(line_run, tmp_path):
     with pytest.raises(UsageError, match="cannot write"):
         synthesize(line_run.run_dir, 5, tmp_path / "x", device="cpu", texts=["hello!"])
-    with pytest.raises(UsageError, match="--content and --classes"):
+    with pytest.raises(UsageError, match="--content match and --classes"):
         synthesize(line_run.run_dir, 5, tmp_path / "y", device="cpu", classes=["A"])
 
 
@@ -131,7 +141,11 @@ def test_eval_ocr_reads_lines_with_word_accuracy_and_cer(plate_sets, line_run, t
         steps=4,
         size=(24, 96),
         regimes=["real", "real+aug", "real+fonts", "real+synth", "synth"],
+        rare="7",
     )
+    test_labels = load_dataset(plate_sets / "test").labels
+    assert result.settings["n_rare_test"] == sum("7" in t for t in test_labels) > 0
+    assert all(0.0 <= r["rare_accuracy"] <= 1.0 and "rare_cer" in r for r in result.runs)
     by_regime = {r["regime"]: r for r in result.runs}
     assert set(by_regime) == {"real", "real+aug", "real+fonts", "real+synth", "synth"}
     for row in result.runs:  # a line read exactly has no character errors: the two figures agree

@@ -110,7 +110,7 @@ class _Checkpoint:
 def test_synth_options_of_the_other_task_are_refused():
     with pytest.raises(UsageError, match="--texts-file and --pattern are for line checkpoints"):
         CHARS.content_plan(_Checkpoint(), SynthOptions(n=4, pattern="{digit:3}"))
-    with pytest.raises(UsageError, match="--content and --classes choose classes"):
+    with pytest.raises(UsageError, match="--content match and --classes choose classes"):
         LINES.content_plan(_Checkpoint(), SynthOptions(n=4, content="match"))
     assert LINES.content_plan(_Checkpoint(), SynthOptions(n=4)).describe() == {"mode": "training-labels", "texts": 2}
     weighted = CHARS.content_plan(_Checkpoint(), SynthOptions(n=4, content="match"))

@@ -1,0 +1,135 @@
+"""Long tails: rare units detected and scored apart, skewed plate sets, balanced content plans,
+and the verdict on rare classes."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from saae_augment.data.plates import PlateTexts, Skew, parse_skew
+from saae_augment.data.rarity import detect_rare, parse_rare, rare_units
+from saae_augment.errors import UsageError
+from saae_augment.evaluation.report import metric_columns, table_rows, verdict, verdict_line
+from saae_augment.tasks import CHARS, LINES
+from saae_augment.tasks.classes import content_spec
+from saae_augment.tasks.texts import line_texts
+
+DIGITS = [str(d) for d in range(10)]
+
+
+def test_half_the_classes_with_few_images_are_detected_as_rare():
+    counts = Counter({d: (50 if int(d) < 5 else 2) for d in DIGITS})
+    assert detect_rare(counts, DIGITS) == ["5", "6", "7", "8", "9"]
+    five_to_one = Counter({d: (10 if int(d) < 5 else 2) for d in DIGITS})
+    assert detect_rare(five_to_one, DIGITS) == ["5", "6", "7", "8", "9"]
+
+
+def test_a_balanced_set_has_no_rare_class():
+    rng = np.random.default_rng(0)
+    counts = Counter(str(d) for d in rng.integers(10, size=1800))
+    assert detect_rare(counts, DIGITS) == []
+    plates = PlateTexts("plate-cn")
+    labels = [plates.text(0, i) for i in range(300)]
+    assert rare_units("auto", labels, LINES.vocabulary(labels), LINES.units)[0] == []
+
+
+def test_ccpd_like_plates_flag_the_other_provinces_and_no_latin_character():
+    skewed = PlateTexts("plate-cn", Skew("皖", 0.8))
+    labels = [skewed.text(0, i) for i in range(1000)]
+    rare, how = rare_units("auto", labels, LINES.vocabulary(labels), LINES.units)
+    assert how.startswith("detected")
+    assert "皖" not in rare and len(rare) >= 25
+    assert all(not c.isascii() for c in rare)  # provinces only: letters and digits are on every plate
+
+
+def test_rare_units_can_be_named_or_switched_off():
+    assert parse_rare("7, 9", DIGITS) == ["7", "9"]
+    with pytest.raises(UsageError, match="'x'"):
+        parse_rare("7,x", DIGITS)
+    assert rare_units("none", ["1", "2"], ["1", "2"], CHARS.units) == ([], "none")
+
+
+def test_skew_puts_one_character_first_and_keeps_the_rest_of_each_text():
+    plain, skewed = PlateTexts("plate-cn"), PlateTexts("plate-cn", parse_skew("皖=0.8"))
+    a = [plain.text(3, i) for i in range(2000)]
+    b = [skewed.text(3, i) for i in range(2000)]
+    assert all(x[1:] == y[1:] for x, y in zip(a, b, strict=True))
+    share = sum(t[0] == "皖" for t in b) / len(b)
+    assert 0.77 < share < 0.83
+    assert len({t[0] for t in b}) > 25  # the tail is still there
+
+
+@pytest.mark.parametrize("text", ["皖", "皖=1.2", "皖=0", "AB=0.5", "皖=x"])
+def test_a_malformed_skew_is_one_usage_error(text):
+    with pytest.raises(UsageError, match="CHAR=SHARE"):
+        parse_skew(text)
+
+
+def test_a_skew_the_first_field_cannot_write_is_refused():
+    with pytest.raises(UsageError, match="does not start with a field"):
+        PlateTexts("plate-us", Skew("皖", 0.8))
+
+
+def test_balanced_classes_come_out_equally_often_in_any_order_of_drawing():
+    spec = content_spec(DIGITS, "balance")
+    rng = np.random.default_rng(0)
+    labels = [spec.draw(5, i, rng) for i in range(1000)]
+    assert set(Counter(labels).values()) == {100}
+    assert labels[:10] != DIGITS  # shuffled within each block
+    assert [spec.draw(5, i, rng) for i in (999, 3, 500)] == [labels[999], labels[3], labels[500]]
+    assert spec.describe()["mode"] == "balance"
+
+
+def test_balanced_line_texts_write_the_rare_characters_more_often():
+    skewed = PlateTexts("plate-cn", Skew("皖", 0.8))
+    training = [skewed.text(0, i) for i in range(500)]
+    charset = "".join(sorted(set("".join(training))))
+    plain = line_texts(charset, training_labels=training)
+    balanced = line_texts(charset, training_labels=training, balance=training)
+    share = lambda source: sum(source.draw(1, i)[0] != "皖" for i in range(600)) / 600  # noqa: E731
+    assert share(plain) < 0.3 < 0.6 < share(balanced)
+    assert [balanced.draw(1, i) for i in (4, 9)] == [balanced.draw(1, 4), balanced.draw(1, 9)]
+    assert "balance" in balanced.describe()["content"]
+    with pytest.raises(UsageError, match="labels-file"):
+        line_texts(charset, labels=training[:3], balance=training)
+
+
+def test_rare_score_reads_only_the_items_holding_a_rare_unit():
+    truth = ["A1", "B1", "A2", "C3"]
+    read = ["A1", "B7", "A9", "C3"]
+    s = LINES.rare_score(read, truth, ["B", "C"])
+    assert s["n_rare_test"] == 2 and s["rare_accuracy"] == 0.5 and s["rare_cer"] == 0.25
+    c = CHARS.rare_score(["1", "2", "3", "3"], ["1", "2", "3", "4"], ["3", "4"])
+    assert c == {"rare_accuracy": 0.5, "n_rare_test": 2}
+
+
+def _row(regime, ratio, mean, rare):
+    return {"regime": regime, "ratio": ratio, "mean": mean, "std": 0.01, "seeds": 3} | (
+        {"rare_accuracy": rare, "rare_accuracy_std": 0.02} if rare is not None else {}
+    )
+
+
+def test_the_verdict_covers_the_rare_classes_each_side_at_its_best_there():
+    summary = [
+        _row("real+aug", 0.0, 0.90, 0.40),
+        _row("real+aug+fonts", 1.0, 0.92, 0.35),
+        _row("real+aug+synth", 1.0, 0.91, 0.60),
+        _row("real+aug+synth", 5.0, 0.93, 0.50),
+    ]
+    v = verdict(summary)
+    assert v["difference"] == pytest.approx(0.01)
+    assert v["rare"]["best_with_ours"]["ratio"] == 1.0 and v["rare"]["best_without"]["regime"] == "real+aug"
+    assert v["rare"]["difference"] == pytest.approx(0.20)
+    line = verdict_line(v)
+    assert "difference +1.00 points" in line and "rare" in line and "difference +20.00 points" in line
+    assert metric_columns(summary, CHARS)[-1].startswith("rare classes")
+    assert table_rows(summary, CHARS)[0][3] == "40.00 ± 2.00"
+
+
+def test_without_rare_figures_the_table_and_verdict_stay_as_they_were():
+    summary = [_row("real", 0.0, 0.8, None), _row("real+synth", 1.0, 0.85, None)]
+    assert "rare" not in verdict(summary)
+    assert metric_columns(summary, CHARS) == CHARS.metric_columns
+    assert "rare" not in verdict_line(verdict(summary))
