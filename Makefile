@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_OUT ?= demo-output
 
-.PHONY: demo demo-plates test install clean
+.PHONY: demo demo-plates demo-words test install clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,21 @@ demo-plates: $(BIN)/.installed
 		--synth $(DEMO_OUT)-plates/synth --ckpt $(DEMO_OUT)-plates/run --ratios 2 --seeds 2 --steps 800 \
 		--out $(DEMO_OUT)-plates/eval
 	@echo "done: open $(DEMO_OUT)-plates/eval/report.md"
+
+## Words in a style the tool did not make: word crops drawn by examples/captcha_words.py (fonts
+## and damage from the multicolorcaptcha package, the words-demo extra) → train words → synth →
+## eval-ocr. Train on your own word crops for real use.
+demo-words: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[words-demo]'
+	rm -rf $(DEMO_OUT)-words
+	$(BIN)/python examples/captcha_words.py --n 1000 --seed 0 --out $(DEMO_OUT)-words/train
+	$(BIN)/python examples/captcha_words.py --n 500 --seed 1 --out $(DEMO_OUT)-words/test
+	$(BIN)/saae-augment train --data $(DEMO_OUT)-words/train --recipe words --out $(DEMO_OUT)-words/run
+	$(BIN)/saae-augment synth --ckpt $(DEMO_OUT)-words/run --n 2000 --seed 7 --out $(DEMO_OUT)-words/synth
+	$(BIN)/saae-augment eval-ocr --train $(DEMO_OUT)-words/train --test $(DEMO_OUT)-words/test \
+		--synth $(DEMO_OUT)-words/synth --ckpt $(DEMO_OUT)-words/run --ratios 1 --seeds 3 \
+		--out $(DEMO_OUT)-words/eval
+	@echo "done: open $(DEMO_OUT)-words/eval/report.md"
 
 ## Run the test suite (slow end-to-end tests included).
 test: $(BIN)/.installed
