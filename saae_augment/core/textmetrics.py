@@ -31,3 +31,30 @@ def character_error_rate(predictions: Sequence[str], truths: Sequence[str]) -> f
 def word_accuracy(predictions: Sequence[str], truths: Sequence[str]) -> float:
     """Share of lines read exactly right."""
     return sum(p == t for p, t in zip(predictions, truths, strict=True)) / max(1, len(truths))
+
+
+def aligned_hits(prediction: str, truth: str) -> list[bool]:
+    """For each character of `truth`, whether a minimum-edit alignment reads it as itself: how a
+    line's single characters (a plate's province) are scored when the rest of the line may be off."""
+    n, m = len(truth), len(prediction)
+    cost = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n + 1):
+        cost[i][0] = i
+    for j in range(m + 1):
+        cost[0][j] = j
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            same = truth[i - 1] == prediction[j - 1]
+            cost[i][j] = min(cost[i - 1][j] + 1, cost[i][j - 1] + 1, cost[i - 1][j - 1] + (not same))
+    hits = [False] * n
+    i, j = n, m
+    while i > 0 and j > 0:  # walk one optimal path back, preferring the diagonal
+        same = truth[i - 1] == prediction[j - 1]
+        if cost[i][j] == cost[i - 1][j - 1] + (not same):
+            hits[i - 1] = same
+            i, j = i - 1, j - 1
+        elif cost[i][j] == cost[i - 1][j] + 1:
+            i -= 1
+        else:
+            j -= 1
+    return hits

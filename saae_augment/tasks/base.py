@@ -106,7 +106,7 @@ class Task(ABC):
 
     def rare_cells(self, row: dict[str, Any]) -> tuple[str, ...]:
         """A summary row's rare-unit figures as the eval-ocr table prints them."""
-        keys = ["rare_accuracy"] + (["rare_cer"] if "rare_cer" in row else [])
+        keys = [k for k in ("rare_accuracy", "rare_cer", "rare_char_accuracy") if k in row]
         return tuple(f"{100 * row[k]:.2f} ± {100 * row[k + '_std']:.2f}" for k in keys)
 
     def summary_cells(self, row: dict[str, Any]) -> tuple[str, ...]:

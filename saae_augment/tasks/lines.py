@@ -12,7 +12,7 @@ import torch
 from PIL import Image
 
 from saae_augment.core.recognizers import LineRecognizer, Recognizer
-from saae_augment.core.textmetrics import character_error_rate, word_accuracy
+from saae_augment.core.textmetrics import aligned_hits, character_error_rate, word_accuracy
 from saae_augment.data.datasets import random_split
 from saae_augment.data.load import LabeledImages
 from saae_augment.data.sheet import contact_sheet
@@ -33,7 +33,7 @@ class LinesTask(Task):
     eval_size = (32, 128)
     recognizer_name = "CRNN + CTC, greedy decoding"
     metric_columns = ("word accuracy % (mean ± std)", "CER % (mean ± std)")
-    rare_columns = ("lines with rare characters: word acc %", "their CER %")
+    rare_columns = ("lines with rare characters: word acc %", "their CER %", "rare characters read %")
     confusion = False  # classes are characters inside lines: no one class per image to confuse
 
     def vocabulary_text(self, vocabulary: Sequence[str]) -> str:
@@ -71,6 +71,19 @@ class LinesTask(Task):
     def score(self, predicted: Sequence[str], truth: Sequence[str]) -> dict[str, float]:
         """Word accuracy (lines read exactly) and the character error rate."""
         return {"test_acc": word_accuracy(predicted, truth), "test_cer": character_error_rate(predicted, truth)}
+
+    def rare_score(self, predicted: Sequence[str], truth: Sequence[str], rare: Sequence[str]) -> dict[str, float]:
+        """The lines holding a rare character, and the rare characters themselves: the share of
+        their occurrences an alignment reads right (a plate's province, whatever the rest)."""
+        wanted = set(rare)
+        hits = [
+            hit
+            for p, t in zip(predicted, truth, strict=True)
+            for hit, c in zip(aligned_hits(p, t), t, strict=True)
+            if c in wanted
+        ]
+        share = sum(hits) / len(hits) if hits else float("nan")
+        return super().rare_score(predicted, truth, rare) | {"rare_char_accuracy": share}
 
     def score_text(self, row: dict[str, Any]) -> str:
         """Word accuracy, and the CER beside it."""

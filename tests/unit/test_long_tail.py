@@ -8,6 +8,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
+from saae_augment.core.textmetrics import aligned_hits
 from saae_augment.data.plates import PlateTexts, Skew, parse_skew
 from saae_augment.data.rarity import detect_rare, parse_rare, rare_units
 from saae_augment.errors import UsageError
@@ -133,3 +134,13 @@ def test_without_rare_figures_the_table_and_verdict_stay_as_they_were():
     assert "rare" not in verdict(summary)
     assert metric_columns(summary, CHARS) == CHARS.metric_columns
     assert "rare" not in verdict_line(verdict(summary))
+
+
+def test_rare_characters_are_scored_where_the_alignment_puts_them():
+    assert aligned_hits("A1B2", "A1B2") == [True] * 4
+    assert aligned_hits("1B2", "A1B2") == [False, True, True, True]  # the first one dropped
+    assert aligned_hits("X1B2", "A1B2") == [False, True, True, True]  # misread
+    assert aligned_hits("A1xB2", "A1B2") == [True] * 4  # an extra character costs the line, not them
+    assert aligned_hits("", "AB") == [False, False]
+    s = LINES.rare_score(["皖A1", "B2", "沪C3"], ["京A1", "沪B2", "沪C3"], ["京", "沪"])
+    assert s["rare_char_accuracy"] == pytest.approx(1 / 3) and s["rare_accuracy"] == pytest.approx(1 / 3)
