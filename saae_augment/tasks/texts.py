@@ -6,13 +6,17 @@ list `--texts-file` (each sample draws one), a plate preset or pattern (`--patte
 Each choice depends on (seed, i) alone, like every other per-sample choice.
 
 `--content balance` writes the training set's rare characters more often: each sample draws
-BALANCE_CANDIDATES texts from its source and keeps one with probability proportional to how
-rare its rarest character was in the training texts (a character never seen there counts ½).
+BALANCE_CANDIDATES texts from its source and keeps one with probability 1 / the training count
+of its rarest character, a count floored at the top of the long tail (data/rarity.py; the median
+count where there is no tail). Without the floor the one rarest character would crowd out the
+rest of the tail (measured: 14% of 2,000 plates on one province of 30 when drawn from a uniform
+pattern); with it the tail's characters are equally welcome and the thick ones give way.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import statistics
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from saae_augment.data.plates import PlateTexts
+from saae_augment.data.rarity import detect_rare
 from saae_augment.errors import UsageError
 from saae_augment.seeding import derive_seed
 
@@ -41,9 +46,10 @@ class LineTexts:
         if self.char_counts is None:
             return self.text(seed, index)
         counts = dict(self.char_counts)
+        floor = counts.pop("", 1)  # the floor travels with the counts, under a key no character has
         base = derive_seed(seed, "line-balance", index)
         candidates = [self.text(base, k) for k in range(BALANCE_CANDIDATES)]
-        weights = np.array([1.0 / min(counts.get(c, 0.5) for c in t) if t else 0.0 for t in candidates])
+        weights = np.array([1.0 / min(max(counts.get(c, 0), floor) for c in t) if t else 0.0 for t in candidates])
         pick = np.random.default_rng(derive_seed(seed, "line-balance-pick", index))
         return candidates[int(pick.choice(len(candidates), p=weights / weights.sum()))]
 
@@ -63,7 +69,11 @@ class LineTexts:
         else:
             plan = {"mode": self.mode, "texts": len(self.labels)}
         if self.char_counts is not None:
-            plan["content"] = f"balance: 1 of {BALANCE_CANDIDATES} texts, weighted by their rarest training character"
+            floor = dict(self.char_counts)[""]
+            plan["content"] = (
+                f"balance: 1 of {BALANCE_CANDIDATES} texts, weighted by 1 / the training count of their rarest "
+                f"character (counts below {floor} count as {floor})"
+            )
         return plan
 
 
@@ -103,5 +113,7 @@ def line_texts(
         if not balance:
             raise UsageError("--content balance needs the run's training texts, which this checkpoint does not carry")
         counts = Counter("".join(balance))
-        source = dataclasses.replace(source, char_counts=tuple(sorted(counts.items())))
+        tail = detect_rare(counts, sorted(counts))
+        floor = max(counts[c] for c in tail) if tail else int(statistics.median(counts.values()))
+        source = dataclasses.replace(source, char_counts=(("", max(1, floor)), *sorted(counts.items())))
     return source

@@ -144,3 +144,13 @@ def test_rare_characters_are_scored_where_the_alignment_puts_them():
     assert aligned_hits("", "AB") == [False, False]
     s = LINES.rare_score(["皖A1", "B2", "沪C3"], ["京A1", "沪B2", "沪C3"], ["京", "沪"])
     assert s["rare_char_accuracy"] == pytest.approx(1 / 3) and s["rare_accuracy"] == pytest.approx(1 / 3)
+
+
+def test_balance_spreads_a_uniform_pattern_over_the_whole_tail_and_away_from_the_thick_province():
+    skewed = PlateTexts("plate-cn", Skew("皖", 0.8))
+    training = [skewed.text(0, i) for i in range(1000)]
+    balanced = line_texts(PlateTexts("plate-cn").charset, pattern="plate-cn", balance=training)
+    firsts = Counter(balanced.draw(7, i)[0] for i in range(3000))
+    assert firsts["皖"] < 30  # 1/31 of a uniform pattern would be ~97
+    tail = [n for p, n in firsts.items() if p != "皖"]
+    assert len(tail) == 30 and max(tail) < 2 * min(tail)  # no one rare province crowds out the others
