@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from saae_augment.cli.output import err, make_progress, out, user_errors
 from saae_augment.data.glyphs import parse_size
@@ -84,8 +84,8 @@ def eval_ocr(
             rare=rare,
         )
     table = Table(
-        "regime",
-        "ratio",
+        Column("regime", no_wrap=True),
+        Column("ratio", no_wrap=True),
         *metric_columns(result.summary, result.task),
         "seeds",
         title=f"eval-ocr: {train} → {test}",

@@ -33,7 +33,7 @@ class LinesTask(Task):
     eval_size = (32, 128)
     recognizer_name = "CRNN + CTC, greedy decoding"
     metric_columns = ("word accuracy % (mean ± std)", "CER % (mean ± std)")
-    rare_columns = ("lines with rare characters: word acc %", "their CER %", "rare characters read %")
+    rare_columns = ("rare lines: word acc %", "rare lines: CER %", "rare chars read %")
     confusion = False  # classes are characters inside lines: no one class per image to confuse
 
     def vocabulary_text(self, vocabulary: Sequence[str]) -> str:
