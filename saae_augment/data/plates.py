@@ -118,7 +118,8 @@ class Skew:
     def __post_init__(self) -> None:
         if len(self.char) != 1 or not 0.0 < self.share < 1.0:
             raise UsageError(
-                f"skew {self.char}={self.share:g}: give one character and a share between 0 and 1, e.g. 皖=0.8"
+                f"--skew {self.char}={self.share:g}: write CHAR=SHARE, one character and a share between 0 and 1, "
+                "e.g. 皖=0.8"
             )
 
     def describe(self) -> dict[str, float | str]:
@@ -127,13 +128,13 @@ class Skew:
 
 
 def parse_skew(text: str) -> Skew:
-    """`皖=0.8` → Skew('皖', 0.8); anything else is one usage error saying the form."""
+    """`皖=0.8` → Skew('皖', 0.8); the form is checked here, the values by Skew itself."""
     char, sep, share = text.partition("=")
     try:
         value = float(share)
     except ValueError:
-        value = float("nan")
-    if not sep or len(char) != 1 or not 0.0 < value < 1.0:
+        sep = ""
+    if not sep:
         raise UsageError(f"--skew {text!r}: write CHAR=SHARE with a share between 0 and 1, e.g. 皖=0.8")
     return Skew(char, value)
 

@@ -207,7 +207,8 @@ def _evaluate(
         raise UsageError(f"{train} has {len(classes)} class(es); a recognizer needs at least 2")
     rare, rare_from = rare_units(rare_spec, train_data.labels, classes, task.units)
     test_data, _ = labeled_pool(test, size, task, classes)
-    n_rare_test = sum(has_rare(t, set(rare), task.units) for t in test_data.labels)
+    rare_set = set(rare)
+    n_rare_test = sum(has_rare(t, rare_set, task.units) for t in test_data.labels)
     scored_rare = rare if n_rare_test else []  # no test item holds one: nothing to score apart
     fit_idx, val_idx = task.split(train_data.labels, val_fraction, 0)
     if not val_idx:

@@ -19,7 +19,7 @@ import dataclasses
 import statistics
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -39,17 +39,18 @@ class LineTexts:
     mode: str  # labels-file | texts-file | pattern | training-labels
     labels: tuple[str, ...] = ()
     pattern: PlateTexts | None = None
-    char_counts: tuple[tuple[str, int], ...] | None = None  # set: --content balance, by these counts
+    # --content balance: training counts per character, already floored at `balance_floor`
+    char_counts: dict[str, int] | None = field(default=None, hash=False)
+    balance_floor: int = 1  # what a character the training texts lack counts as
 
     def draw(self, seed: int, index: int, rng: np.random.Generator | None = None) -> str:
         """Sample `index`'s text, from its own seed: `rng` (the sample's plan) is left untouched."""
         if self.char_counts is None:
             return self.text(seed, index)
-        counts = dict(self.char_counts)
-        floor = counts.pop("", 1)  # the floor travels with the counts, under a key no character has
+        counts, floor = self.char_counts, self.balance_floor
         base = derive_seed(seed, "line-balance", index)
         candidates = [self.text(base, k) for k in range(BALANCE_CANDIDATES)]
-        weights = np.array([1.0 / min(max(counts.get(c, 0), floor) for c in t) if t else 0.0 for t in candidates])
+        weights = np.array([1.0 / min(counts.get(c, floor) for c in t) if t else 0.0 for t in candidates])
         pick = np.random.default_rng(derive_seed(seed, "line-balance-pick", index))
         return candidates[int(pick.choice(len(candidates), p=weights / weights.sum()))]
 
@@ -69,7 +70,7 @@ class LineTexts:
         else:
             plan = {"mode": self.mode, "texts": len(self.labels)}
         if self.char_counts is not None:
-            floor = dict(self.char_counts)[""]
+            floor = self.balance_floor
             plan["content"] = (
                 f"balance: 1 of {BALANCE_CANDIDATES} texts, weighted by 1 / the training count of their rarest "
                 f"character (counts below {floor} count as {floor})"
@@ -114,6 +115,7 @@ def line_texts(
             raise UsageError("--content balance needs the run's training texts, which this checkpoint does not carry")
         counts = Counter("".join(balance))
         tail = detect_rare(counts, sorted(counts))
-        floor = max(counts[c] for c in tail) if tail else int(statistics.median(counts.values()))
-        source = dataclasses.replace(source, char_counts=(("", max(1, floor)), *sorted(counts.items())))
+        floor = max(1, max(counts[c] for c in tail) if tail else int(statistics.median(counts.values())))
+        floored = {c: max(n, floor) for c, n in counts.items()}
+        source = dataclasses.replace(source, char_counts=floored, balance_floor=floor)
     return source
