@@ -59,8 +59,9 @@ class ModelConfig:
     style_inject: Literal["concat", "film"] = "film"
     disc: Literal["kplus1", "binary"] = "kplus1"
     # flat: the paper's full-resolution generator; unet: the content placed by an affine map
-    # predicted from the style, then an encoder-decoder with skips (model/placed.py), for lines
-    generator: Literal["flat", "unet"] = "flat"
+    # predicted from the style, then an encoder-decoder with skips (model/placed.py), for lines;
+    # layered: the same network writing ink and background layers through the placed text's mask
+    generator: Literal["flat", "unet", "layered"] = "flat"
     disc_channels: int = 32
     disc_hidden: int = 128
 

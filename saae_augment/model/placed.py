@@ -19,6 +19,14 @@ around it. Two changes let the style image decide where and how big the text is:
   field that spans several characters and the margins, and every decoder level is scaled and
   shifted by the style vector (FiLM), as the FiLM decoder is, so style carries no glyph shape.
 
+- **layers** (`generator: layered`): instead of painting every pixel, the U-Net paints an ink
+  layer, a background layer and a correction of the placed text's own mask, and the output is
+  ink where the mask says text and background elsewhere. The characters start as the font's
+  shapes, placed, so a line reads as its requested text from the first step; the correction
+  (zero at the start) lets the adversary thicken, blur or bend them toward the real lines'.
+  Text-in-a-scene synthesis has long been made this way (a mask composited over a background);
+  here the layers and the placement come from the style image.
+
 Same interface as `Generator` (encode_style, decode, decode_map, content), so training,
 synthesis and eval-gen use it unchanged; `content` is the identity, since placement depends
 on the style and no content map can be cached per class.
@@ -56,6 +64,16 @@ class FiLMConv(nn.Module):
         return F.leaky_relu(self.conv(x) * (1 + scale) + shift, LEAK)
 
 
+def text_mask(content: torch.Tensor) -> torch.Tensor:
+    """B×1×H×W: how much of each pixel is text, 0 to 1, in either polarity (white on black or
+    black on white, `glyph.invert`): the background is the level of the frame's border, which
+    placement extends, and text is the distance from it."""
+    lum = content.float().mean(1, keepdim=True)
+    border = torch.cat([lum[..., 0, :], lum[..., -1, :], lum[..., :, 0], lum[..., :, -1]], -1).mean(-1)[..., None, None]
+    span = torch.maximum(border, 1 - border).clamp_min(1e-3)
+    return ((lum - border).abs() / span).to(content.dtype)
+
+
 class PlacedUNet(nn.Module):
     """G(content line, style image): content placed by the style, then a FiLM U-Net."""
 
@@ -64,6 +82,7 @@ class PlacedUNet(nn.Module):
     def __init__(self, cfg: ModelConfig, channels: int):
         super().__init__()
         w, s = cfg.width, cfg.style_dim
+        self.layered = cfg.generator == "layered"
         self.style = StyleEncoder(channels, w, s, cfg.style_grid)
         self.place = nn.Linear(s, 6)  # shrink x, y; shift x, y; shear x, y
         nn.init.zeros_(self.place.weight)
@@ -74,7 +93,12 @@ class PlacedUNet(nn.Module):
         self.mid = nn.ModuleList([FiLMConv(4 * w, 4 * w, s), FiLMConv(4 * w, 4 * w, s)])
         self.dec2 = FiLMConv(4 * w + 2 * w, 2 * w, s)
         self.dec1 = FiLMConv(2 * w + w, w, s)
-        self.last = nn.Conv2d(w, channels, 3, padding=1)
+        # layered: ink, background (channels each) and the mask's correction (one channel)
+        self.last = nn.Conv2d(w, 2 * channels + 1 if self.layered else channels, 3, padding=1)
+        if self.layered:
+            with torch.no_grad():  # the mask starts as the placed text's, exactly
+                self.last.weight[-1].zero_()
+                self.last.bias[-1].zero_()
 
     def encode_style(self, style_image: torch.Tensor) -> torch.Tensor:
         """Style vectors of a batch of images."""
@@ -107,14 +131,20 @@ class PlacedUNet(nn.Module):
     def decode(self, glyph: torch.Tensor, style_vector: torch.Tensor) -> torch.Tensor:
         """Write `glyph` in the style `style_vector`."""
         s = style_vector
-        h1 = self.enc1(self.placed(glyph, s))
+        placed = self.placed(glyph, s)
+        h1 = self.enc1(placed)
         h2 = self.enc2(h1)
         h = self.enc3(h2)
         for block in self.mid:
             h = block(h, s)
         h = self.dec2(torch.cat([F.interpolate(h, size=h2.shape[-2:], mode="nearest"), h2], 1), s)
         h = self.dec1(torch.cat([F.interpolate(h, size=h1.shape[-2:], mode="nearest"), h1], 1), s)
-        return torch.sigmoid(self.last(h))
+        out = self.last(h)
+        if not self.layered:
+            return torch.sigmoid(out)
+        c = glyph.shape[1]
+        mask = (text_mask(placed) + out[:, 2 * c :]).clamp(0, 1)
+        return mask * torch.sigmoid(out[:, :c]) + (1 - mask) * torch.sigmoid(out[:, c : 2 * c])
 
     def decode_map(self, content_map: torch.Tensor, style_vector: torch.Tensor) -> torch.Tensor:
         """`decode`: the content map is the content itself."""

@@ -46,8 +46,9 @@ class Generator(nn.Module):
 
 
 def build_generator(cfg: ModelConfig, channels: int) -> nn.Module:
-    """The recipe's generator: the paper's (`flat`) or the placing U-Net (`unet`, model/placed.py)."""
-    if cfg.generator == "unet":
+    """The recipe's generator: the paper's (`flat`) or the placing U-Net (`unet` or `layered`,
+    model/placed.py)."""
+    if cfg.generator in ("unet", "layered"):
         return PlacedUNet(cfg, channels)
     return Generator(cfg, channels)
 

@@ -82,10 +82,11 @@ def test_synth_writes_pattern_plates(line_run, tmp_path):
     assert 0.0 <= manifest["content_cer"] and result.content_cer == manifest["content_cer"]
 
 
-def test_the_placing_generator_trains_and_synthesizes_deterministically(plate_sets, tmp_path):
-    """`model.generator: unet` (model/placed.py) runs the whole line path: train, synth, and the
-    same bytes for the same seed whatever the batch size."""
-    over = TINY + ["data.pattern=plate-us", "model.generator=unet"]
+@pytest.mark.parametrize("generator", ["unet", "layered"])
+def test_the_placing_generator_trains_and_synthesizes_deterministically(plate_sets, tmp_path, generator):
+    """`model.generator: unet` and `layered` (model/placed.py) run the whole line path: train,
+    synth, and the same bytes for the same seed whatever the batch size."""
+    over = TINY + ["data.pattern=plate-us", f"model.generator={generator}"]
     run = train(plate_sets / "train", "words", over, tmp_path / "run", device="cpu")
     assert run.status == "completed" and 0.0 <= run.summary["content_cer"]
     synthesize(run.run_dir, 10, tmp_path / "a", seed=5, batch_size=10, device="cpu")

@@ -1,4 +1,4 @@
-"""The placing U-Net (`model.generator: unet`): it starts by writing the content where it was
+"""The placing U-Net (`model.generator: unet`, and `layered`): it starts by writing the content where it was
 rendered, its placement moves the text, and it folds and loads like the paper's generator."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import torch
 
 from saae_augment.config import ModelConfig
 from saae_augment.model.fusion import fuse_conv_bn
-from saae_augment.model.placed import SHRINK, ZOOM, PlacedUNet
+from saae_augment.model.placed import SHRINK, ZOOM, PlacedUNet, text_mask
 from saae_augment.model.saae import Generator, build_generator
 
 
@@ -78,3 +78,33 @@ def test_folding_batchnorm_keeps_the_unet_outputs():
     fused = fuse_conv_bn(G)
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in fused.modules())
     assert torch.allclose(fused(x, x), G(x, x), atol=1e-5)
+
+
+def test_the_layered_generator_writes_the_text_where_it_was_rendered_in_either_polarity():
+    """`generator: layered` starts with the font's own shapes: the output is the ink layer where
+    the rendered text is and the background layer elsewhere, for a white-on-black or a black-on-
+    white rendering (`glyph.invert`)."""
+    torch.manual_seed(0)
+    cfg = ModelConfig(channels=8, generator="layered")
+    assert isinstance(build_generator(cfg, 3), PlacedUNet)
+    G = PlacedUNet(cfg, 3).eval()
+    layers: list[torch.Tensor] = []
+    G.last.register_forward_hook(lambda m, i, o: layers.append(o))
+    text = _bar()[:, :1]
+    for glyph in (_bar(), 1 - _bar()):
+        assert torch.equal(text_mask(glyph), text)
+        with torch.no_grad():
+            y = G(glyph, torch.rand(1, 3, 16, 64))
+        out = layers.pop()
+        ink, background = torch.sigmoid(out[:, :3]), torch.sigmoid(out[:, 3:6])
+        assert torch.allclose(y, text * ink + (1 - text) * background, atol=1e-6)
+        assert not torch.allclose(ink, background, atol=1e-3)  # two layers, not one picture
+
+
+def test_the_layered_mask_correction_learns_and_the_layers_stay_in_range():
+    G = PlacedUNet(ModelConfig(channels=8, generator="layered"), 3)
+    x = _bar()
+    target = torch.roll(x, 2, dims=2)  # text one step lower: the mask must move or change
+    torch.nn.functional.l1_loss(G(x, target), target).backward()
+    assert float(G.last.weight.grad[-1].abs().sum()) > 0  # the correction is not a dead branch
+    assert float(G.place.weight.grad.abs().sum()) > 0
