@@ -47,6 +47,19 @@ ZOOM = 0.05  # and grow by at most 5%: the rendering fills the frame, a zoom in 
 SHEAR = 0.1  # largest shear (about ±6°)
 
 
+def affine(grow: torch.Tensor, shift: torch.Tensor, shear: torch.Tensor) -> torch.Tensor:
+    """B×2×3 maps from output to content coordinates. `grow` (B×2, x then y): how much larger
+    than the content the output's window is (0.6: the text shrinks to 1/1.6; −0.05: a 5% zoom
+    in); `shift` (B×2, −1 to 1): where the text sits in the room that leaves, plus 5% either way;
+    `shear` (B×2)."""
+    scale = 1 + grow
+    room = grow.clamp_min(0) + ZOOM  # the window still holds the content, give or take 5%
+    offset = room * shift
+    row_x = torch.stack([scale[:, 0], shear[:, 0], offset[:, 0]], 1)
+    row_y = torch.stack([shear[:, 1], scale[:, 1], offset[:, 1]], 1)
+    return torch.stack([row_x, row_y], 1)
+
+
 class FiLMConv(nn.Module):
     """3×3 conv, BatchNorm without its own affine, then the style's scale and shift, LeakyReLU."""
 
@@ -111,13 +124,15 @@ class PlacedUNet(nn.Module):
         p = self.place(style_vector.float())
         a = torch.tanh(p[:, :2])
         grow = torch.where(a > 0, SHRINK * a, ZOOM * a)  # how much larger the window is than the content
-        scale = 1 + grow
-        room = grow.clamp_min(0) + ZOOM  # the window still holds the content, give or take 5%
-        shift = room * torch.tanh(p[:, 2:4])
-        shear = SHEAR * torch.tanh(p[:, 4:6])
-        row_x = torch.stack([scale[:, 0], shear[:, 0], shift[:, 0]], 1)
-        row_y = torch.stack([shear[:, 1], scale[:, 1], shift[:, 1]], 1)
-        return torch.stack([row_x, row_y], 1)
+        return affine(grow, torch.tanh(p[:, 2:4]), SHEAR * torch.tanh(p[:, 4:6]))
+
+    def start_at(self, grow: torch.Tensor, shift: torch.Tensor) -> None:
+        """Place every line at (grow, shift) before any training (`affine`'s terms, one pair
+        each): the layout the real lines show (model/layout.py), so the first reconstructions
+        already compare text with text. The style still moves each line from there."""
+        with torch.no_grad():
+            self.place.bias[:2] = torch.atanh((grow / SHRINK).clamp(0, 0.95))
+            self.place.bias[2:4] = torch.atanh(shift.clamp(-0.95, 0.95))
 
     def placed(self, glyph: torch.Tensor, style_vector: torch.Tensor) -> torch.Tensor:
         """The content moved and scaled where the style puts text (border pixels extend: background)."""

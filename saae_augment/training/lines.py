@@ -38,6 +38,8 @@ from saae_augment.distributed import World
 from saae_augment.errors import DatasetError
 from saae_augment.model.crnn import build_reader, read_lines
 from saae_augment.model.discriminator import PatchDiscriminator
+from saae_augment.model.layout import MAX_LINES, describe_layout, estimate_layout
+from saae_augment.model.placed import PlacedUNet
 from saae_augment.model.saae import build_generator
 from saae_augment.seeding import derive_seed, torch_generator
 from saae_augment.tasks.sections import LineSection
@@ -86,7 +88,14 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
     content = LineContent(r, charset, train_y, channels, dev)
 
     torch.manual_seed(derive_seed(r.train.seed, "init"))
-    G = build_generator(r.model, channels).to(dev)
+    G = build_generator(r.model, channels)
+    if payload is None and isinstance(G, PlacedUNet):  # start where the real lines' text sits
+        first = torch.arange(min(len(train_x), MAX_LINES))
+        grow, shift = estimate_layout(train_x[first], content.own(first).cpu())
+        G.start_at(grow, shift)
+        if world.is_main:
+            emit("status", {"message": f"placing text as the real lines show it: {describe_layout(grow, shift)}"})
+    G = G.to(dev)
     D = PatchDiscriminator(channels, r.model.disc_channels).to(dev)
     saved_r = payload["state"].get("recognizer") if payload else None  # an older run's head keeps its shape
     R = build_reader(channels, charset, saved_r)  # the recognition head, trained with the lr of D
