@@ -9,7 +9,7 @@ Figures, each from a fresh child process:
 The checkpoint is made on the spot (1 training step of `plates-cn` on a procedural plate set:
 speed does not depend on how well a model is trained). Needs a CJK font (fonts-wqy-zenhei).
 
-    .venv/bin/python benchmarks/line_synth_throughput.py [--n 5000] [--threads 2]
+    .venv/bin/python benchmarks/line_synth_throughput.py [--n 5000] [--generators flat,layered]
 """
 
 from __future__ import annotations
@@ -55,13 +55,15 @@ def child(mode: str, ckpt: Path, n: int, out: Path, precision: str = "fp32") -> 
     return run_child(CHILD, mode, ckpt, n, out, precision)
 
 
-def make_checkpoint(root: Path) -> Path:
+def make_checkpoint(root: Path, generator: str | None = None) -> Path:
     from saae_augment.sets.plates import make_plate_photos
     from saae_augment.training.loop import train
 
-    make_plate_photos(root / "plates", 128, "plate-cn", (64, 224), seed=0)
-    run = root / "run"
+    if not (root / "plates").exists():
+        make_plate_photos(root / "plates", 128, "plate-cn", (64, 224), seed=0)
+    run = root / f"run-{generator or 'recipe'}"
     overrides = ["train.max_steps=1", "train.judge_epochs=1", "train.eval_samples=16"]
+    overrides += [f"model.generator={generator}"] if generator else []
     train(root / "plates", "plates-cn", overrides, out=run)
     return run
 
@@ -69,19 +71,24 @@ def make_checkpoint(root: Path) -> Path:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--n", type=int, default=5_000)
+    ap.add_argument("--generators", default="", help="model.generator values, e.g. flat,layered")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        ckpt = make_checkpoint(root)
-        base = child("render", ckpt, args.n, root / "x")
-        rows = [("render (baseline: fonts only)", base)]
-        rows.append(("model fp32 (render+warp+G+judge)", child("model", ckpt, args.n, root / "m")))
-        rows.append(("synth fp32 end to end", child("synth", ckpt, args.n, root / "s32")))
-        rows.append(("synth bf16 end to end", child("synth", ckpt, args.n, root / "s16", "bf16")))
+        rows = []
+        for gen in args.generators.split(",") if args.generators else [None]:
+            ckpt = make_checkpoint(root, gen)
+            tag = f"{gen}: " if gen else ""
+            if not rows:
+                base = child("render", ckpt, args.n, root / "x")
+                rows.append(("render (baseline: fonts only)", base))
+            rows.append((f"{tag}model fp32 (render+warp+G+judge)", child("model", ckpt, args.n, root / f"m{gen}")))
+            rows.append((f"{tag}synth fp32 end to end", child("synth", ckpt, args.n, root / f"s32{gen}")))
+            rows.append((f"{tag}synth bf16 end to end", child("synth", ckpt, args.n, root / f"s16{gen}", "bf16")))
     print(f"line synthesis at 32x128, n={args.n:,}, plate-cn texts, 1 process")
-    print(f"{'what':36s} {'img/s':>8s} {'vs render':>10s} {'peak RSS MB':>12s}")
+    print(f"{'what':44s} {'img/s':>8s} {'vs render':>10s} {'peak RSS MB':>12s}")
     for name, r in rows:
-        print(f"{name:36s} {r['rate']:8.0f} {r['rate'] / base['rate']:9.2f}x {r['peak_rss_mb']:12.0f}")
+        print(f"{name:44s} {r['rate']:8.0f} {r['rate'] / base['rate']:9.2f}x {r['peak_rss_mb']:12.0f}")
 
 
 if __name__ == "__main__":
