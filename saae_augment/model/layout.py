@@ -18,7 +18,7 @@ import itertools
 import torch
 import torch.nn.functional as F
 
-from saae_augment.model.placed import SHRINK, affine
+from saae_augment.model.placed import SHRINK, affine, place
 
 GROWS = torch.linspace(0, SHRINK, 7)  # the text at 1, 1/1.1, …, 1/1.6 of the frame on each axis
 SHIFTS = torch.linspace(-1, 1, 5)  # where in the room that leaves
@@ -54,9 +54,7 @@ def estimate_layout(real: torch.Tensor, content: torch.Tensor) -> tuple[torch.Te
         n = chunk.shape[0]
         theta = affine(chunk[:, :2], chunk[:, 2:], torch.zeros(n, 2))  # n×2×3
         theta = theta.repeat(b, 1, 1)  # line-major: (line 0, every placement), (line 1, …)
-        frames = content.repeat_interleave(n, 0)
-        grid = F.affine_grid(theta, [b * n, *small[1:]], align_corners=False)
-        placed = F.grid_sample(frames, grid, padding_mode="border", align_corners=False)
+        placed = place(content.repeat_interleave(n, 0), theta, small[-2:])
         e = _edges(placed).view(b, n, -1)
         scores.append(torch.einsum("bnd,bd->bn", e, target))
     best = cands[torch.cat(scores, 1).argmax(1)]  # B×4

@@ -60,6 +60,15 @@ def affine(grow: torch.Tensor, shift: torch.Tensor, shear: torch.Tensor) -> torc
     return torch.stack([row_x, row_y], 1)
 
 
+def place(content: torch.Tensor, theta: torch.Tensor, size: tuple[int, int] | None = None) -> torch.Tensor:
+    """`content` seen through the affine maps `theta` (one per frame), at `size` (H, W; the
+    content's own by default); border pixels extend, so the background stays background."""
+    n, c = content.shape[:2]
+    h, w = size or content.shape[-2:]
+    grid = F.affine_grid(theta, [n, c, h, w], align_corners=False)
+    return F.grid_sample(content, grid, padding_mode="border", align_corners=False)
+
+
 class FiLMConv(nn.Module):
     """3×3 conv, BatchNorm without its own affine, then the style's scale and shift, LeakyReLU."""
 
@@ -136,8 +145,7 @@ class PlacedUNet(nn.Module):
 
     def placed(self, glyph: torch.Tensor, style_vector: torch.Tensor) -> torch.Tensor:
         """The content moved and scaled where the style puts text (border pixels extend: background)."""
-        grid = F.affine_grid(self.theta(style_vector), list(glyph.shape), align_corners=False)
-        return F.grid_sample(glyph.float(), grid, padding_mode="border", align_corners=False).to(glyph.dtype)
+        return place(glyph.float(), self.theta(style_vector)).to(glyph.dtype)
 
     def content(self, glyph: torch.Tensor) -> torch.Tensor:
         """The identity: placement needs the style, so there is no per-class content map."""

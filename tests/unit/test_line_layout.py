@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 
 from saae_augment.config import ModelConfig
 from saae_augment.model.layout import describe_layout, estimate_layout
-from saae_augment.model.placed import PlacedUNet, affine
+from saae_augment.model.placed import PlacedUNet, affine, place
 
 
 def _texts(n: int, h: int = 32, w: int = 128) -> torch.Tensor:
@@ -25,8 +24,7 @@ def _texts(n: int, h: int = 32, w: int = 128) -> torch.Tensor:
 def _place(x: torch.Tensor, grow: tuple[float, float], shift: tuple[float, float]) -> torch.Tensor:
     n = x.shape[0]
     theta = affine(torch.tensor([grow]).expand(n, 2), torch.tensor([shift]).expand(n, 2), torch.zeros(n, 2))
-    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
-    return F.grid_sample(x, grid, padding_mode="border", align_corners=False)
+    return place(x, theta)
 
 
 def test_the_layout_of_lines_with_margins_is_found():
