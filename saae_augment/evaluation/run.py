@@ -20,6 +20,7 @@ from saae_augment._version import __version__
 from saae_augment.data.augment import Augmenter
 from saae_augment.data.load import load_dataset
 from saae_augment.data.rarity import has_rare, rare_units
+from saae_augment.data.sheet import real_beside_synthetic
 from saae_augment.errors import UsageError
 from saae_augment.evaluation.inputs import check_synth_complete, choose_task, labeled_pool
 from saae_augment.evaluation.regimes import (
@@ -58,6 +59,7 @@ EVAL_ENTRIES = [
     "results.csv",
     "accuracy.png",
     "confusion.png",
+    "real-vs-synth.png",
     "report.md",
     "style-grid.png",
     "synth-sheet.png",
@@ -65,7 +67,7 @@ EVAL_ENTRIES = [
 
 
 def _report_images(
-    out: Path, task: Task, synth: Sequence[str | Path], ckpt: str | Path | None
+    out: Path, task: Task, train: str | Path, synth: Sequence[str | Path], ckpt: str | Path | None
 ) -> list[tuple[str, str]]:
     """Pictures for report.md, copied into `out` so the report's links stay valid."""
     extra = []
@@ -77,6 +79,9 @@ def _report_images(
     if synth:
         task.sheet(load_dataset(synth[0], mode="L")).save(out / "synth-sheet.png")
         extra.append((f"Synthetic samples ({Path(synth[0]).name})", "synth-sheet.png"))
+        real, ours = load_dataset(train, mode="RGB"), load_dataset(synth[0], mode="RGB")
+        real_beside_synthetic(real.images, real.labels, ours.images, ours.labels).save(out / "real-vs-synth.png")
+        extra.append(("Real training images (rows marked real) above synthetic ones (ours)", "real-vs-synth.png"))
     return extra
 
 
@@ -264,7 +269,7 @@ def _evaluate(
         "train_skipped": train_report.skipped,
         "version": __version__,
     }
-    extra = _report_images(out, task, synth, ckpt)
+    extra = _report_images(out, task, train, synth, ckpt)
     settings["elapsed_s"] = round(time.perf_counter() - t_start, 1)
     write_outputs(out, task, settings, runs, summary, classes, test_data.labels, extra)
     public = [{k: v for k, v in r.items() if not k.startswith("_")} for r in runs]

@@ -73,8 +73,9 @@ def test_every_regime_gets_the_same_budget_and_results_match(toy, toy_synth, tmp
             (table.regime == row["regime"]) & (table.ratio.fillna(-1) == (-1 if row["ratio"] is None else row["ratio"]))
         ].test_acc
         assert row["mean"] == pytest.approx(accs.mean()) and row["seeds"] == len(accs)
-    for name in ("accuracy.png", "confusion.png", "report.md", "synth-sheet.png"):
+    for name in ("accuracy.png", "confusion.png", "report.md", "synth-sheet.png", "real-vs-synth.png"):
         assert (out / name).is_file()
+    assert "real-vs-synth.png" in (out / "report.md").read_text()
     n_extra = (
         table[(table.regime == "real+synth") & (table.ratio == 1.0)].n_train
         - table[table.regime == "real"].n_train.iloc[0]
