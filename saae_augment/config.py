@@ -117,7 +117,9 @@ class TrainConfig:
     judge_epochs: int = 15
     threads: int | None = None  # torch CPU threads; None = torch's default
     channels_last: bool = True
-    precision: Literal["auto", "fp32", "bf16"] = "auto"  # auto: bf16 autocast on CUDA, fp32 elsewhere
+    # auto: bf16 autocast on CUDA; on a CPU that computes bf16 natively (AMX or AVX512-BF16,
+    # core/device.py) for the line readers' fits only (judge, pretraining), fp32 elsewhere
+    precision: Literal["auto", "fp32", "bf16"] = "auto"
     # Under torchrun: BatchNorm statistics over the global batch (true: the run is the single-process
     # run, at any world size) or per process (false: no BatchNorm all-reduces, faster where they are slow).
     sync_bn: bool = True

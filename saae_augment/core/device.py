@@ -26,10 +26,33 @@ def pick_device(name: str = "auto") -> torch.device:
     return torch.device(name)
 
 
-def autocast_for(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
-    """bf16 autocast where asked for (or `auto` on CUDA); otherwise plain fp32."""
-    use_bf16 = precision == "bf16" or (precision == "auto" and device.type == "cuda")
-    if not use_bf16:
+def native_bf16(device: torch.device) -> bool:
+    """Whether `device` computes bf16 in hardware: CUDA, or a CPU with AMX tiles or AVX512-BF16.
+
+    Elsewhere bf16 is emulated and slower than fp32, so `auto` must not ask for it there. On a
+    2-core Xeon with AMX, bf16 autocast made a plates-cn training step 1.5x faster (1.14 s ->
+    0.75 s at batch 32), a CRNN reader's step 1.4x (0.17 s -> 0.12 s at batch 64) and a step of
+    its pretraining on rendered lines 1.6x (0.30 s -> 0.18 s, rendering included).
+    """
+    if device.type == "cuda":
+        return True
+    if device.type != "cpu":
+        return False
+    probes = ("_is_amx_tile_supported", "_is_avx512_bf16_supported")  # private: absent means no
+    return any(bool(getattr(torch.cpu, name, lambda: False)()) for name in probes)
+
+
+def uses_bf16(device: torch.device, precision: str, cpu_auto: bool = True) -> bool:
+    """`bf16` always; `auto` where the device computes bf16 natively (on a CPU only if `cpu_auto`:
+    the readers' supervised fits take it there, the adversarial steps keep fp32); `fp32` never."""
+    if precision != "auto":
+        return precision == "bf16"
+    return native_bf16(device) and (cpu_auto or device.type != "cpu")
+
+
+def autocast_for(device: torch.device, precision: str, cpu_auto: bool = True) -> contextlib.AbstractContextManager:
+    """bf16 autocast where `precision` asks for it (uses_bf16); otherwise plain fp32."""
+    if not uses_bf16(device, precision, cpu_auto):
         return contextlib.nullcontext()
     return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
 

@@ -7,6 +7,7 @@ optimizer bookkeeping lives here once, in one order, so every fit is reproducibl
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 
 import torch
@@ -17,14 +18,22 @@ def fit(
     scheduler: torch.optim.lr_scheduler.LRScheduler,
     losses: Iterable[torch.Tensor],
     after_step: Callable[[int], None] | None = None,
+    autocast: contextlib.AbstractContextManager | None = None,
 ) -> int:
     """Step the optimizer on every loss `losses` yields; returns how many steps were taken.
 
     `losses` is lazy: each loss is computed when the loop asks for it, so a generator that stops
     early (a time budget) ends the fit, and `after_step(done)` sees the weights of step `done`.
+    `autocast` (core/device.py: autocast_for) wraps each loss's computation, the forward pass,
+    and not the backward pass or the optimizer, as torch recommends.
     """
     done = 0
-    for loss in losses:
+    it = iter(losses)
+    while True:
+        with autocast or contextlib.nullcontext():
+            loss = next(it, None)
+        if loss is None:
+            break
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()

@@ -6,8 +6,10 @@ and labeled, so the reader first learns what the characters look like there and 
 to adapt to the real lines' look. Measured on procedural plates at 32×128 (240 to learn from,
 400 steps, seed 0): word accuracy 7.5% → 25.0%, CER 0.47 → 0.35 after 400 rendered steps.
 
-Every reader of a process that asks for the same (charset, size, lengths, seed) gets the same
-start, computed once: eval-ocr's regimes all begin from it, so they keep one budget.
+Every reader of a process that asks for the same (charset, size, lengths, seed, precision) gets
+the same start, computed once: eval-ocr's regimes all begin from it, so they keep one budget.
+It is computed on the CPU, in bf16 where the CPU computes bf16 natively and `precision` allows
+(core/device.py).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import torch
 
+from saae_augment.core.device import autocast_for, uses_bf16
 from saae_augment.core.fit import fit
 from saae_augment.core.renderedlines import RenderedLines
 from saae_augment.data.datasets import to_tensor
@@ -44,13 +47,15 @@ def pretrained_reader(
     lengths: Sequence[int],
     seed: int,
     steps: int = PRETRAIN_STEPS,
+    precision: str = "auto",
 ) -> dict[str, torch.Tensor] | None:
     """The weights of a reader trained for `steps` on rendered lines whose lengths are drawn from
     `lengths` (the real lines'); None where no installed font draws the charset (it starts cold).
     A copy: the caller may train it."""
     # the thread count is part of the key: float sums differ with it, and a start computed under
     # another setting earlier in the process must not change what this one gets
-    key = (charset, tuple(size), channels, tuple(sorted(set(lengths))), seed, steps, torch.get_num_threads())
+    bf16 = uses_bf16(torch.device("cpu"), precision)
+    key = (charset, tuple(size), channels, tuple(sorted(set(lengths))), seed, steps, bf16, torch.get_num_threads())
     state = _pretrained(*key)
     return None if state is None else copy.deepcopy(state)
 
@@ -63,6 +68,7 @@ def _pretrained(
     lengths: tuple[int, ...],
     seed: int,
     steps: int,
+    bf16: bool,
     threads: int,
 ) -> dict[str, torch.Tensor] | None:
     if steps <= 0 or not lengths:  # a cold start: no font search (it renders every installed font)
@@ -87,5 +93,6 @@ def _pretrained(
             targets, target_lengths = encode(texts, index, torch.device("cpu"))
             yield ctc_loss(model(x), targets, target_lengths)
 
-    fit(opt, one_cycle(opt, PRETRAIN_LR, steps), losses())
+    autocast = autocast_for(torch.device("cpu"), "bf16" if bf16 else "fp32")
+    fit(opt, one_cycle(opt, PRETRAIN_LR, steps), losses(), autocast=autocast)
     return {k: v.detach().clone() for k, v in model.state_dict().items()}

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from saae_augment.core.device import autocast_for
 from saae_augment.core.fit import fit
 from saae_augment.core.readerstart import PRETRAIN_STEPS, one_cycle, pretrained_reader
 from saae_augment.core.textmetrics import word_accuracy
@@ -56,6 +57,7 @@ class _Recognizer(ABC):
     """
 
     lr = 2e-3
+    precision = "fp32"  # the character CNN is tiny: bf16 was not measured to pay there
 
     def __init__(self, size: tuple[int, int], channels: int = 1, device: str = "cpu"):
         self.size, self.channels, self.device = size, channels, torch.device(device)
@@ -99,7 +101,7 @@ class _Recognizer(ABC):
                 if acc >= best_acc:  # ties go to the later, longer-trained weights
                     best_acc, best = acc, copy.deepcopy(model.state_dict())
 
-        done = fit(opt, sched, losses(), keep_best)
+        done = fit(opt, sched, losses(), keep_best, autocast_for(self.device, self.precision))
         if best is None:  # time ran out before the first check
             best_acc, best = self._accuracy(model, val_x, val_labels), model.state_dict()
         model.load_state_dict(best)
@@ -160,6 +162,7 @@ class LineRecognizer(_Recognizer):
 
     lr = 3e-3
     pretrain_steps = PRETRAIN_STEPS
+    precision = "auto"  # bf16 where native: 1.4x faster per step on an AMX CPU
 
     def __init__(self, charset: str, size: tuple[int, int], channels: int = 1, device: str = "cpu"):
         super().__init__(size, channels, device)
@@ -171,7 +174,7 @@ class LineRecognizer(_Recognizer):
         """Pretrain (or take this seed's pretrained start), then fit as every recognizer does."""
         lengths = [len(t) for t in [*sample(0)[1], *val_labels] if t]
         pretrain = min(self.pretrain_steps, steps)  # a short fit (a test, a smoke run) pretrains as briefly
-        self._start = pretrained_reader(self.charset, self.size, self.channels, lengths, seed, pretrain)
+        self._start = pretrained_reader(self.charset, self.size, self.channels, lengths, seed, pretrain, self.precision)
         return super().fit(sample, val_images, val_labels, steps, minutes, seed)
 
     def _schedule(self, opt: torch.optim.Optimizer, steps: int) -> torch.optim.lr_scheduler.LRScheduler:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import torch
 
+from saae_augment.core.device import autocast_for
 from saae_augment.core.fit import fit
 from saae_augment.core.readerstart import PRETRAIN_STEPS, one_cycle, pretrained_reader
 from saae_augment.data.warp import jitter
@@ -29,23 +30,31 @@ def light_jitter(images: torch.Tensor, g: torch.Generator) -> torch.Tensor:
 
 
 def reader_start(
-    images: torch.Tensor, labels: list[str], charset: str, steps: int, seed: int
+    images: torch.Tensor, labels: list[str], charset: str, steps: int, seed: int, precision: str = "auto"
 ) -> dict[str, torch.Tensor] | None:
     """The run's pretrained reader (None: no font draws the charset), computed once per run and
     shared by the judge and the recognition head; as many rendered steps as the judge's fit, up
     to PRETRAIN_STEPS, so a smoke run stays short."""
     size = (int(images.shape[-2]), int(images.shape[-1]))
     lengths = [len(t) for t in labels if t]
-    return pretrained_reader(charset, size, int(images.shape[1]), lengths, seed, min(PRETRAIN_STEPS, steps))
+    steps = min(PRETRAIN_STEPS, steps)
+    return pretrained_reader(charset, size, int(images.shape[1]), lengths, seed, steps, precision)
 
 
 def train_line_judge(
-    images: torch.Tensor, labels: list[str], charset: str, steps: int, seed: int, device: torch.device
+    images: torch.Tensor,
+    labels: list[str],
+    charset: str,
+    steps: int,
+    seed: int,
+    device: torch.device,
+    precision: str = "auto",
 ) -> CRNN:
-    """A CRNN trained from the run's rendered-line start on real lines only: its independent reader."""
+    """A CRNN trained from the run's rendered-line start on real lines only: its independent reader,
+    fitted in the run's precision (bf16 where native and `auto`)."""
     torch.manual_seed(derive_seed(seed, "judge-init"))
     model = build_reader(images.shape[1], charset)
-    start = reader_start(images, labels, charset, steps, seed)
+    start = reader_start(images, labels, charset, steps, seed, precision)
     if start is not None:
         model.load_state_dict(start)
     model = model.to(device)
@@ -61,5 +70,5 @@ def train_line_judge(
             targets, lengths = encode([labels[i] for i in idx.tolist()], index, device)
             yield ctc_loss(model(light_jitter(images[idx], g).to(device)), targets, lengths)
 
-    fit(opt, sched, losses())
+    fit(opt, sched, losses(), autocast=autocast_for(device, precision))
     return model.eval()

@@ -95,7 +95,9 @@ class LineObjective(Objective):
     def reader(self, batch: LineBatch, step: int) -> dict[str, float]:
         """R learns to read real lines, and only real ones (as in ScrabbleGAN)."""
         targets, lengths = encode(batch.real_texts or [], self.index, batch.real.device)
-        r_loss = ctc_loss(self.R_step(batch.real), targets, lengths)
+        with self.autocast:
+            scores = self.R_step(batch.real)
+        r_loss = ctc_loss(scores, targets, lengths)
         self.opt_r.zero_grad(set_to_none=True)
         r_loss.backward()
         self.opt_r.step()

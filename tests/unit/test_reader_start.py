@@ -72,3 +72,14 @@ def test_the_reader_reads_lines_of_any_height_from_8_pixels():
     reader = build_reader(1, CHARSET).eval()
     for height in (8, 16, 24, 32, 64):
         assert reader(torch.rand(1, 1, height, 96)).shape == (1, 24, len(CHARSET) + 1)
+
+
+def test_the_pretrained_start_is_computed_in_the_asked_precision_and_cached_per_precision():
+    digits = "0123456789"
+    fp32 = pretrained_reader(digits, (16, 64), 1, [3], seed=0, steps=3, precision="fp32")
+    bf16 = pretrained_reader(digits, (16, 64), 1, [3], seed=0, steps=3, precision="bf16")
+    assert fp32 is not None and bf16 is not None
+    assert all(v.dtype == fp32[k].dtype for k, v in bf16.items())  # weights stay fp32 either way
+    assert any(not torch.equal(fp32[k], bf16[k]) for k in fp32)  # not one cached start for both
+    again = pretrained_reader(digits, (16, 64), 1, [3], seed=0, steps=3, precision="fp32")
+    assert all(torch.equal(fp32[k], again[k]) for k in fp32)
