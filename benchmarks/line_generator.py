@@ -9,6 +9,10 @@ the copy rate, and the judge's own exact reads of held-out real plates (the ceil
 Needs a CJK font (apt-get install fonts-wqy-zenhei).
 
     .venv/bin/python benchmarks/line_generator.py [--seeds 0,1,2] [--generators flat,unet] [--steps 300]
+        [--set train.precision=bf16 ...]
+
+`--set` adds recipe overrides to every run (after the benchmark's own) and to every row, so a
+change other than the generator is compared on the same plates and budget.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=300)
     ap.add_argument("--judge-epochs", type=int, default=30)
     ap.add_argument("--n", type=int, default=2000, help="plates to synthesize per run")
+    ap.add_argument("--set", nargs="*", default=[], dest="overrides", help="recipe overrides for every run")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -45,6 +50,7 @@ def main() -> None:
                     f"train.eval_every={args.steps}",
                     f"train.grid_every={args.steps}",
                     f"train.seed={seed}",
+                    *args.overrides,
                 ]
                 t0 = time.perf_counter()
                 run = train(root / "plates", "plates-cn", over, root / f"run-{gen}-{seed}", device="cpu")
@@ -54,6 +60,7 @@ def main() -> None:
                 row = {
                     "generator": gen,
                     "seed": seed,
+                    "overrides": args.overrides,
                     "monitor_exact": round(s["content_acc"], 4),
                     "monitor_cer": round(s["content_cer"], 4),
                     "copy_rate": round(s["copy_rate"], 4),
