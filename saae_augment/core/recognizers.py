@@ -177,7 +177,9 @@ class LineRecognizer(_Recognizer):
         """Pretrain (or take this seed's pretrained start), then fit as every recognizer does."""
         lengths = [len(t) for t in [*sample(0)[1], *val_labels] if t]
         pretrain = min(self.pretrain_steps, steps)  # a short fit (a test, a smoke run) pretrains as briefly
-        self._start = pretrained_reader(self.charset, self.size, self.channels, lengths, seed, pretrain, self.pretrain_precision)
+        self._start = pretrained_reader(
+            self.charset, self.size, self.channels, lengths, seed, pretrain, self.pretrain_precision
+        )
         return super().fit(sample, val_images, val_labels, steps, minutes, seed)
 
     def _schedule(self, opt: torch.optim.Optimizer, steps: int) -> torch.optim.lr_scheduler.LRScheduler:
