@@ -42,15 +42,16 @@ def native_bf16(device: torch.device) -> bool:
     return any(bool(getattr(torch.cpu, name, lambda: False)()) for name in probes)
 
 
-def uses_bf16(device: torch.device, precision: str, cpu_auto: bool = True) -> bool:
-    """`bf16` always; `auto` where the device computes bf16 natively (on a CPU only if `cpu_auto`:
-    the readers' supervised fits take it there, the adversarial steps keep fp32); `fp32` never."""
+def uses_bf16(device: torch.device, precision: str, cpu_auto: bool = False) -> bool:
+    """`bf16` always; `auto` where the device computes bf16 natively, on a CPU only where the caller
+    opts in with `cpu_auto` (the line readers' fits do; the adversarial steps and synthesis keep
+    fp32 there, so a caller that says nothing keeps what `auto` meant before); `fp32` never."""
     if precision != "auto":
         return precision == "bf16"
     return native_bf16(device) and (cpu_auto or device.type != "cpu")
 
 
-def autocast_for(device: torch.device, precision: str, cpu_auto: bool = True) -> contextlib.AbstractContextManager:
+def autocast_for(device: torch.device, precision: str, cpu_auto: bool = False) -> contextlib.AbstractContextManager:
     """bf16 autocast where `precision` asks for it (uses_bf16); otherwise plain fp32."""
     if not uses_bf16(device, precision, cpu_auto):
         return contextlib.nullcontext()

@@ -54,7 +54,7 @@ def pretrained_reader(
     A copy: the caller may train it."""
     # the thread count is part of the key: float sums differ with it, and a start computed under
     # another setting earlier in the process must not change what this one gets
-    bf16 = uses_bf16(torch.device("cpu"), precision)
+    bf16 = uses_bf16(torch.device("cpu"), precision, cpu_auto=True)
     key = (charset, tuple(size), channels, tuple(sorted(set(lengths))), seed, steps, bf16, torch.get_num_threads())
     state = _pretrained(*key)
     return None if state is None else copy.deepcopy(state)

@@ -101,7 +101,7 @@ class _Recognizer(ABC):
                 if acc >= best_acc:  # ties go to the later, longer-trained weights
                     best_acc, best = acc, copy.deepcopy(model.state_dict())
 
-        done = fit(opt, sched, losses(), keep_best, autocast_for(self.device, self.precision))
+        done = fit(opt, sched, losses(), keep_best, autocast_for(self.device, self.precision, cpu_auto=True))
         if best is None:  # time ran out before the first check
             best_acc, best = self._accuracy(model, val_x, val_labels), model.state_dict()
         model.load_state_dict(best)

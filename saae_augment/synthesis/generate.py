@@ -111,7 +111,7 @@ class Synthesizer:
         if device.type != "mps":
             self.G = self.G.to(memory_format=torch.channels_last)
         self.precision = precision
-        self.autocast = autocast_for(device, precision, cpu_auto=False)  # auto: bf16 on CUDA only, as documented
+        self.autocast = autocast_for(device, precision)  # auto: bf16 on CUDA only, as documented
         self.pool = load_style_pool(payload, self.recipe, styles)
         self.warp = self.recipe.glyph.warp
         self.judge = self._load_judge(payload).to(device).eval()

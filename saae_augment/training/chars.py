@@ -111,7 +111,7 @@ def char_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
         glyph_background=1.0 if r.glyph.invert else 0.0,
         rows=rows,
     )
-    autocast = autocast_for(dev, r.train.precision, cpu_auto=False)  # as line runs: fp32 on a CPU under auto
+    autocast = autocast_for(dev, r.train.precision)
     grid_styles = _grid_styles(val_set if len(val_set) else train_set, GRID_ROWS).to(dev)
     monitor_styles = val_set if len(val_set) else train_set
 

@@ -70,5 +70,5 @@ def train_line_judge(
             targets, lengths = encode([labels[i] for i in idx.tolist()], index, device)
             yield ctc_loss(model(light_jitter(images[idx], g).to(device)), targets, lengths)
 
-    fit(opt, sched, losses(), autocast=autocast_for(device, precision))
+    fit(opt, sched, losses(), autocast=autocast_for(device, precision, cpu_auto=True))
     return model.eval()

@@ -144,7 +144,7 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
     # judge read 84.0% and 59.2% of 2,000 plates (seeds 0, 1) against 93.5% and 72.7% in fp32, but
     # a 300-step run's last step moves that much with any change of its numerics (seed 0 with only
     # the readers in bf16: 48.0%), so two seeds cannot tell; not landed until measured wider
-    autocast = autocast_for(dev, r.train.precision, cpu_auto=False)
+    autocast = autocast_for(dev, r.train.precision)
     zeros = torch.zeros(rows.stop - rows.start, dtype=torch.long, device=dev)
     d_rows = world.diffaug_rows(r.train.batch_size)
 

@@ -22,16 +22,18 @@ def _cpu_with(monkeypatch: pytest.MonkeyPatch, amx: bool, avx512_bf16: bool) -> 
 def test_auto_is_bf16_on_a_cpu_that_computes_bf16(monkeypatch, amx, avx512_bf16):
     _cpu_with(monkeypatch, amx, avx512_bf16)
     assert native_bf16(CPU)
-    assert uses_bf16(CPU, "auto")
-    assert not uses_bf16(CPU, "auto", cpu_auto=False)  # the adversarial steps keep fp32 on a CPU
+    assert uses_bf16(CPU, "auto", cpu_auto=True)  # the readers' fits opt in
+    assert not uses_bf16(CPU, "auto")  # everything else keeps fp32 on a CPU (adversarial steps, synth)
     with autocast_for(CPU, "auto"):
+        assert not torch.is_autocast_enabled("cpu")
+    with autocast_for(CPU, "auto", cpu_auto=True):
         assert torch.get_autocast_dtype("cpu") == torch.bfloat16 and torch.is_autocast_enabled("cpu")
 
 
 def test_auto_is_fp32_on_a_cpu_without_bf16_and_asked_precisions_are_kept(monkeypatch):
     _cpu_with(monkeypatch, False, False)
-    assert not native_bf16(CPU) and not uses_bf16(CPU, "auto")
-    with autocast_for(CPU, "auto"):
+    assert not native_bf16(CPU) and not uses_bf16(CPU, "auto", cpu_auto=True)
+    with autocast_for(CPU, "auto", cpu_auto=True):
         assert not torch.is_autocast_enabled("cpu")
     assert uses_bf16(CPU, "bf16") and uses_bf16(CPU, "bf16", cpu_auto=False)
     _cpu_with(monkeypatch, True, True)
