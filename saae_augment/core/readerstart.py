@@ -48,15 +48,16 @@ def pretrained_reader(
     seed: int,
     steps: int = PRETRAIN_STEPS,
     precision: str = "auto",
+    width: int = 16,
 ) -> dict[str, torch.Tensor] | None:
-    """The weights of a reader trained for `steps` on rendered lines whose lengths are drawn from
-    `lengths` (the real lines'); None where no installed font draws the charset (it starts cold).
-    A copy: the caller may train it."""
+    """The weights of a reader `width` channels wide (model/crnn.py) trained for `steps` on
+    rendered lines whose lengths are drawn from `lengths` (the real lines'); None where no
+    installed font draws the charset (it starts cold). A copy: the caller may train it."""
     # the thread count is part of the key: float sums differ with it, and a start computed under
     # another setting earlier in the process must not change what this one gets
     bf16 = uses_bf16(torch.device("cpu"), precision, cpu_auto=True)
-    key = (charset, tuple(size), channels, tuple(sorted(set(lengths))), seed, steps, bf16, torch.get_num_threads())
-    state = _pretrained(*key)
+    lengths_set = tuple(sorted(set(lengths)))
+    state = _pretrained(charset, tuple(size), channels, lengths_set, seed, steps, bf16, width, torch.get_num_threads())
     return None if state is None else copy.deepcopy(state)
 
 
@@ -69,6 +70,7 @@ def _pretrained(
     seed: int,
     steps: int,
     bf16: bool,
+    width: int,
     threads: int,
 ) -> dict[str, torch.Tensor] | None:
     if steps <= 0 or not lengths:  # a cold start: no font search (it renders every installed font)
@@ -78,7 +80,7 @@ def _pretrained(
         return None
     with torch.random.fork_rng(devices=[]):  # the caller's random stream is the same, cached or not
         torch.manual_seed(derive_seed(seed, "reader-pretrain-init"))
-        model = build_reader(channels, charset)
+        model = build_reader(channels, charset, width=width)
     opt = torch.optim.Adam(model.parameters(), lr=PRETRAIN_LR)
     index = {c: i for i, c in enumerate(charset)}
 

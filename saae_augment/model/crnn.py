@@ -120,6 +120,13 @@ def greedy_decode(scores: torch.Tensor, charset: Sequence[str]) -> list[str]:
     return out
 
 
+def width_of(state: Mapping[str, torch.Tensor] | None, default: int = 16) -> int:
+    """The first layer's channels a saved reader was built with (`default` for a new one)."""
+    if state is None or "features.0.weight" not in state:
+        return default
+    return int(state["features.0.weight"].shape[0])
+
+
 def rows_of(state: Mapping[str, torch.Tensor] | None, width: int = 16) -> int:
     """The feature rows a saved reader was built with (1, the default, for a new one)."""
     if state is None or "head.weight" not in state:
@@ -132,13 +139,15 @@ def collapses(state: Mapping[str, torch.Tensor] | None) -> bool:
     return state is None or "rows.1.weight" in state
 
 
-def build_reader(channels: int, charset: str, state: Mapping[str, torch.Tensor] | None = None) -> CRNN:
+def build_reader(channels: int, charset: str, state: Mapping[str, torch.Tensor] | None = None, width: int = 16) -> CRNN:
     """The CRNN every line reader uses (recognition head, judge, synthesis' judge, eval-ocr's
-    recognizer): its defaults, conv-only (see model/crnn.py for why); shaped like `state` when
-    it is to load one, so readers saved before the learned collapse still load."""
+    recognizer): its defaults, conv-only (see model/crnn.py for why), `width` channels in its
+    first layer; shaped like `state` when it is to load one (its width, and the older readers
+    saved before the learned collapse)."""
+    width = width_of(state, width)
     if collapses(state):
-        return CRNN(channels, len(charset))
-    return CRNN(channels, len(charset), rows=rows_of(state), collapse=False)
+        return CRNN(channels, len(charset), width=width)
+    return CRNN(channels, len(charset), width=width, rows=rows_of(state, width), collapse=False)
 
 
 @torch.no_grad()

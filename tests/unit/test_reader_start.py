@@ -11,7 +11,7 @@ from saae_augment.core.readerstart import pretrained_reader
 from saae_augment.core.renderedlines import RenderedLines
 from saae_augment.core.textmetrics import character_error_rate
 from saae_augment.data.datasets import to_tensor
-from saae_augment.model.crnn import CRNN, build_reader, collapses, read_lines, rows_of
+from saae_augment.model.crnn import CRNN, build_reader, collapses, read_lines, rows_of, width_of
 
 CHARSET = "0123456789ABC"
 
@@ -56,7 +56,14 @@ def test_a_pretrained_reader_reads_rendered_lines_it_never_saw():
 
 def test_a_saved_reader_is_rebuilt_with_its_own_shape():
     x = torch.rand(2, 1, 32, 128)
-    for old in (CRNN(1, len(CHARSET), rows=4, collapse=False), CRNN(1, len(CHARSET), collapse=False), CRNN(1, 13)):
+    olds = (
+        CRNN(1, len(CHARSET), rows=4, collapse=False),
+        CRNN(1, len(CHARSET), collapse=False),
+        CRNN(1, 13),
+        CRNN(1, 13, width=32),  # the line run's judge
+        CRNN(1, 13, width=32, rows=4, collapse=False),
+    )
+    for old in olds:
         state = old.state_dict()
         again = build_reader(1, CHARSET, state)
         again.load_state_dict(state)  # strict: every weight of the saved shape has its place
@@ -66,6 +73,9 @@ def test_a_saved_reader_is_rebuilt_with_its_own_shape():
     assert rows_of(CRNN(1, 13, rows=4, collapse=False).state_dict()) == 4 and rows_of(None) == 1
     assert collapses(None) and collapses(CRNN(1, 13).state_dict())
     assert not collapses(CRNN(1, 13, collapse=False).state_dict())
+    assert width_of(CRNN(1, 13, width=32).state_dict()) == 32 and width_of(None) == 16 and width_of(None, 32) == 32
+    # a wider state asked for at the default width still loads: the weights say how wide it is
+    assert build_reader(1, CHARSET, CRNN(1, 13, width=32).state_dict(), width=16).head.in_features == 4 * 32
 
 
 def test_the_reader_reads_lines_of_any_height_from_8_pixels():
@@ -83,3 +93,12 @@ def test_the_pretrained_start_is_computed_in_the_asked_precision_and_cached_per_
     assert any(not torch.equal(fp32[k], bf16[k]) for k in fp32)  # not one cached start for both
     again = pretrained_reader(digits, (16, 64), 1, [3], seed=0, steps=3, precision="fp32")
     assert all(torch.equal(fp32[k], again[k]) for k in fp32)
+
+
+def test_each_width_gets_its_own_pretrained_start():
+    digits = "0123456789"
+    narrow = pretrained_reader(digits, (16, 64), 1, [3], seed=0, steps=2, precision="fp32")
+    wide = pretrained_reader(digits, (16, 64), 1, [3], seed=0, steps=2, precision="fp32", width=32)
+    assert narrow is not None and wide is not None
+    assert width_of(narrow) == 16 and width_of(wide) == 32
+    build_reader(1, digits, wide).load_state_dict(wide)  # strict: the start fits the reader it is for
