@@ -6,8 +6,9 @@ and labeled, so the reader first learns what the characters look like there and 
 to adapt to the real lines' look. Measured on procedural plates at 32×128 (240 to learn from,
 400 steps, seed 0): word accuracy 7.5% → 25.0%, CER 0.47 → 0.35 after 400 rendered steps.
 
-Every reader of a process that asks for the same (charset, size, lengths, seed, precision) gets
-the same start, computed once: eval-ocr's regimes all begin from it, so they keep one budget.
+Every reader of a process that asks for the same (charset, size, lengths, seed, precision,
+width) gets the same start, computed once: eval-ocr's regimes all begin from it, so they keep one
+budget.
 It is computed on the CPU, in bf16 where the CPU computes bf16 natively and `precision` allows
 (core/device.py).
 """
