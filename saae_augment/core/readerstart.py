@@ -26,7 +26,7 @@ from saae_augment.core.device import autocast_for, uses_bf16
 from saae_augment.core.fit import fit
 from saae_augment.core.renderedlines import RenderedLines
 from saae_augment.data.datasets import to_tensor
-from saae_augment.model.crnn import build_reader, ctc_loss, encode
+from saae_augment.model.crnn import READER_WIDTH, build_reader, ctc_loss, encode
 from saae_augment.seeding import derive_seed
 
 PRETRAIN_STEPS = 400
@@ -49,7 +49,7 @@ def pretrained_reader(
     seed: int,
     steps: int = PRETRAIN_STEPS,
     precision: str = "auto",
-    width: int = 16,
+    width: int = READER_WIDTH,
 ) -> dict[str, torch.Tensor] | None:
     """The weights of a reader `width` channels wide (model/crnn.py) trained for `steps` on
     rendered lines whose lengths are drawn from `lengths` (the real lines'); None where no
@@ -57,8 +57,10 @@ def pretrained_reader(
     # the thread count is part of the key: float sums differ with it, and a start computed under
     # another setting earlier in the process must not change what this one gets
     bf16 = uses_bf16(torch.device("cpu"), precision, cpu_auto=True)
-    lengths_set = tuple(sorted(set(lengths)))
-    state = _pretrained(charset, tuple(size), channels, lengths_set, seed, steps, bf16, width, torch.get_num_threads())
+    drawn_lengths = tuple(sorted(set(lengths)))
+    state = _pretrained(
+        charset, tuple(size), channels, drawn_lengths, seed, steps, bf16, width, torch.get_num_threads()
+    )
     return None if state is None else copy.deepcopy(state)
 
 

@@ -27,6 +27,7 @@ import torch.nn.functional as F
 from torch import nn
 
 BLANK = 0
+READER_WIDTH = 16  # channels of the first layer of every reader but the line run's judge
 LUMA = torch.tensor([0.299, 0.587, 0.114])  # ITU-R 601, as PIL's convert("L")
 
 
@@ -41,7 +42,7 @@ class CRNN(nn.Module):
         self,
         in_channels: int,
         n_chars: int,
-        width: int = 16,
+        width: int = READER_WIDTH,
         hidden: int = 64,
         rnn: bool = False,
         rows: int = 1,
@@ -120,14 +121,14 @@ def greedy_decode(scores: torch.Tensor, charset: Sequence[str]) -> list[str]:
     return out
 
 
-def width_of(state: Mapping[str, torch.Tensor] | None, default: int = 16) -> int:
+def width_of(state: Mapping[str, torch.Tensor] | None, default: int = READER_WIDTH) -> int:
     """The first layer's channels a saved reader was built with (`default` for a new one)."""
     if state is None or "features.0.weight" not in state:
         return default
     return int(state["features.0.weight"].shape[0])
 
 
-def rows_of(state: Mapping[str, torch.Tensor] | None, width: int = 16) -> int:
+def rows_of(state: Mapping[str, torch.Tensor] | None, width: int = READER_WIDTH) -> int:
     """The feature rows a saved reader was built with (1, the default, for a new one)."""
     if state is None or "head.weight" not in state:
         return 1
@@ -139,7 +140,9 @@ def collapses(state: Mapping[str, torch.Tensor] | None) -> bool:
     return state is None or "rows.1.weight" in state
 
 
-def build_reader(channels: int, charset: str, state: Mapping[str, torch.Tensor] | None = None, width: int = 16) -> CRNN:
+def build_reader(
+    channels: int, charset: str, state: Mapping[str, torch.Tensor] | None = None, width: int = READER_WIDTH
+) -> CRNN:
     """The CRNN every line reader uses (recognition head, judge, synthesis' judge, eval-ocr's
     recognizer): its defaults, conv-only (see model/crnn.py for why), `width` channels in its
     first layer; shaped like `state` when it is to load one (its width, and the older readers

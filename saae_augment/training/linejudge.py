@@ -12,7 +12,7 @@ from saae_augment.core.device import autocast_for
 from saae_augment.core.fit import fit
 from saae_augment.core.readerstart import PRETRAIN_STEPS, one_cycle, pretrained_reader
 from saae_augment.data.warp import jitter
-from saae_augment.model.crnn import CRNN, build_reader, ctc_loss, encode
+from saae_augment.model.crnn import CRNN, READER_WIDTH, build_reader, ctc_loss, encode
 from saae_augment.seeding import derive_seed, torch_generator
 
 
@@ -44,7 +44,7 @@ def reader_start(
     steps: int,
     seed: int,
     precision: str = "auto",
-    width: int = 16,
+    width: int = READER_WIDTH,
 ) -> dict[str, torch.Tensor] | None:
     """The run's pretrained reader of `width` (None: no font draws the charset), computed once
     per run and width; as many rendered steps as the judge's fit, up to PRETRAIN_STEPS, so a smoke
