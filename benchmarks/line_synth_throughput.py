@@ -4,19 +4,28 @@ Figures, each from a fresh child process:
 - `render`: the baseline, font rendering alone (what a TextRecognitionDataGenerator-style tool
   does first): plate texts from the plate-cn preset drawn with the checkpoint's content fonts;
 - `model`: the synthesizer without writing (render + warp + style + decode + judge);
-- `synth fp32` / `synth bf16`: `synthesize()` end to end, PNGs and label files written.
+- `synth fp32` / `synth bf16`: `synthesize()` end to end, PNGs and label files written;
+- with `--trdg PATH` (the `trdg` command of TextRecognitionDataGenerator, installed on its own:
+  it needs opencv-python and Pillow < 10, which this package's environment must not get, e.g.
+  `python -m venv /tmp/trdg && /tmp/trdg/bin/pip install trdg "pillow<10"`), the two whole
+  commands side by side: `saae-augment synth --n N` (1 process: process start, checkpoint load,
+  PNGs and labels) against `trdg -c N -f 32 -wd 128 -t 2` (32×128 lines, 2 processes), each
+  timed from launch to exit, and their ratio.
 
 The checkpoint is made on the spot (1 training step of `plates-cn` on a procedural plate set:
 speed does not depend on how well a model is trained). Needs a CJK font (fonts-wqy-zenhei).
 
     .venv/bin/python benchmarks/line_synth_throughput.py [--n 5000] [--generators flat,layered]
+        [--trdg /tmp/trdg/bin/trdg]
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -68,11 +77,33 @@ def make_checkpoint(root: Path, generator: str | None = None) -> Path:
     return run
 
 
+def whole_command(cmd: list[str], n: int, out: Path) -> float:
+    """Images per second of one command, from launch to exit; that it wrote `n` images is checked."""
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True)
+    rate = n / (time.perf_counter() - t)
+    written = sum(1 for f in out.rglob("*") if f.suffix in (".png", ".jpg"))
+    if written < n:
+        raise SystemExit(f"{cmd[0]} wrote {written} images of {n}")
+    return rate
+
+
+def side_by_side(trdg: str, ckpt: Path, n: int, root: Path) -> tuple[float, float]:
+    """(ours, peer) whole-command rates at 32×128."""
+    cli = Path(sys.executable).with_name("saae-augment")
+    ours_cmd = [str(cli), "synth", "--ckpt", str(ckpt), "--n", str(n), "--out", str(root / "ours")]
+    ours = whole_command(ours_cmd, n, root / "ours")
+    peer_cmd = [trdg, "-c", str(n), "-f", "32", "-wd", "128", "-t", "2", "--output_dir", str(root / "peer")]
+    return ours, whole_command(peer_cmd, n, root / "peer")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--n", type=int, default=5_000)
     ap.add_argument("--generators", default="", help="model.generator values, e.g. flat,layered")
+    ap.add_argument("--trdg", help="the trdg command (TextRecognitionDataGenerator), for the side-by-side ratio")
     args = ap.parse_args()
+    peer = None
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         rows = []
@@ -85,10 +116,16 @@ def main() -> None:
             rows.append((f"{tag}model fp32 (render+warp+G+judge)", child("model", ckpt, args.n, root / f"m{gen}")))
             rows.append((f"{tag}synth fp32 end to end", child("synth", ckpt, args.n, root / f"s32{gen}")))
             rows.append((f"{tag}synth bf16 end to end", child("synth", ckpt, args.n, root / f"s16{gen}", "bf16")))
+            if args.trdg and peer is None:
+                peer = side_by_side(args.trdg, ckpt, args.n, root / "side")
     print(f"line synthesis at 32x128, n={args.n:,}, plate-cn texts, 1 process")
     print(f"{'what':44s} {'img/s':>8s} {'vs render':>10s} {'peak RSS MB':>12s}")
     for name, r in rows:
         print(f"{name:44s} {r['rate']:8.0f} {r['rate'] / base['rate']:9.2f}x {r['peak_rss_mb']:12.0f}")
+    if peer is not None:
+        ours, theirs = peer
+        print(f"whole commands, side by side: saae-augment synth {ours:.0f} img/s (1 process), trdg {theirs:.0f} img/s")
+        print(f"(2 processes): {ours / theirs:.2f}x TextRecognitionDataGenerator")
 
 
 if __name__ == "__main__":
