@@ -7,7 +7,7 @@ to adapt to the real lines' look. Measured on procedural plates at 32×128 (240 
 400 steps, seed 0): word accuracy 7.5% → 25.0%, CER 0.47 → 0.35 after 400 rendered steps.
 
 Every reader of a process that asks for the same (charset, size, lengths, seed, precision,
-width) gets the same start, computed once: eval-ocr's regimes all begin from it, so they keep one
+width, dropout) gets the same start, computed once: eval-ocr's regimes all begin from it, so they keep one
 budget.
 It is computed on the CPU, in bf16 where the CPU computes bf16 natively and `precision` allows
 (core/device.py).
@@ -50,8 +50,10 @@ def pretrained_reader(
     steps: int = PRETRAIN_STEPS,
     precision: str = "auto",
     width: int = READER_WIDTH,
+    dropout: float = 0.0,
 ) -> dict[str, torch.Tensor] | None:
-    """The weights of a reader `width` channels wide (model/crnn.py) trained for `steps` on
+    """The weights of a reader `width` channels wide (model/crnn.py; `dropout` before its head
+    while it learns, as the reader that will load it has) trained for `steps` on
     rendered lines whose lengths are drawn from `lengths` (the real lines'); None where no
     installed font draws the charset (it starts cold). A copy: the caller may train it."""
     # the thread count is part of the key: float sums differ with it, and a start computed under
@@ -59,7 +61,7 @@ def pretrained_reader(
     bf16 = uses_bf16(torch.device("cpu"), precision, cpu_auto=True)
     drawn_lengths = tuple(sorted(set(lengths)))
     state = _pretrained(
-        charset, tuple(size), channels, drawn_lengths, seed, steps, bf16, width, torch.get_num_threads()
+        charset, tuple(size), channels, drawn_lengths, seed, steps, bf16, width, dropout, torch.get_num_threads()
     )
     return None if state is None else copy.deepcopy(state)
 
@@ -74,6 +76,7 @@ def _pretrained(
     steps: int,
     bf16: bool,
     width: int,
+    dropout: float,
     threads: int,
 ) -> dict[str, torch.Tensor] | None:
     if steps <= 0 or not lengths:  # a cold start: no font search (it renders every installed font)
@@ -81,13 +84,9 @@ def _pretrained(
     rendered = RenderedLines.for_charset(charset, size)
     if rendered is None:
         return None
-    with torch.random.fork_rng(devices=[]):  # the caller's random stream is the same, cached or not
-        torch.manual_seed(derive_seed(seed, "reader-pretrain-init"))
-        model = build_reader(channels, charset, width=width)
-    opt = torch.optim.Adam(model.parameters(), lr=PRETRAIN_LR)
     index = {c: i for i, c in enumerate(charset)}
 
-    def losses() -> Iterator[torch.Tensor]:
+    def losses(model: torch.nn.Module) -> Iterator[torch.Tensor]:
         model.train()
         for step in range(steps):
             rng = np.random.default_rng(derive_seed(seed, "reader-pretrain-lengths", step))
@@ -98,6 +97,12 @@ def _pretrained(
             targets, target_lengths = encode(texts, index, torch.device("cpu"))
             yield ctc_loss(model(x), targets, target_lengths)
 
-    autocast = autocast_for(torch.device("cpu"), "bf16" if bf16 else "fp32")
-    fit(opt, one_cycle(opt, PRETRAIN_LR, steps), losses(), autocast=autocast)
+    # its own random stream (the init, and dropout's masks where it has dropout): the caller's
+    # stream is the same, cached or not
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(derive_seed(seed, "reader-pretrain-init"))
+        model = build_reader(channels, charset, width=width, dropout=dropout)
+        opt = torch.optim.Adam(model.parameters(), lr=PRETRAIN_LR)
+        autocast = autocast_for(torch.device("cpu"), "bf16" if bf16 else "fp32")
+        fit(opt, one_cycle(opt, PRETRAIN_LR, steps), losses(model), autocast=autocast)
     return {k: v.detach().clone() for k, v in model.state_dict().items()}

@@ -47,9 +47,11 @@ class CRNN(nn.Module):
         rnn: bool = False,
         rows: int = 1,
         collapse: bool = True,
+        dropout: float = 0.0,
     ):
         super().__init__()
         w = width
+        self.dropout = dropout  # before the head, in training only; it has no weights to save
         self.in_channels = in_channels
         if collapse:  # whatever the line height (8 px or more): two rows, folded by a learned layer
             rows = 1
@@ -83,12 +85,13 @@ class CRNN(nn.Module):
         flat = images.flatten(1)
         images = (images - flat.mean(1)[:, None, None, None]) / (flat.std(1)[:, None, None, None] + 1e-3)
         h = self.rows(self.features(images)).flatten(1, 2).transpose(1, 2)  # B×T×(C·rows)
-        if self.rnn is None:
-            return self.head(h)
-        r, _ = self.rnn(h)
-        # the conv features go to the head beside the LSTM's: measured to leave CTC's long
-        # all-blank plateau sooner on a few hundred plates
-        return self.head(torch.cat([h, r], dim=2))
+        if self.rnn is not None:
+            # the conv features go to the head beside the LSTM's: measured to leave CTC's long
+            # all-blank plateau sooner on a few hundred plates
+            h = torch.cat([h, self.rnn(h)[0]], dim=2)
+        if self.dropout > 0:
+            h = F.dropout(h, self.dropout, self.training)
+        return self.head(h)
 
 
 def encode(texts: Sequence[str], index: dict[str, int], device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
@@ -141,16 +144,20 @@ def collapses(state: Mapping[str, torch.Tensor] | None) -> bool:
 
 
 def build_reader(
-    channels: int, charset: str, state: Mapping[str, torch.Tensor] | None = None, width: int = READER_WIDTH
+    channels: int,
+    charset: str,
+    state: Mapping[str, torch.Tensor] | None = None,
+    width: int = READER_WIDTH,
+    dropout: float = 0.0,
 ) -> CRNN:
     """The CRNN every line reader uses (recognition head, judge, synthesis' judge, eval-ocr's
     recognizer): its defaults, conv-only (see model/crnn.py for why), `width` channels in its
-    first layer; shaped like `state` when it is to load one (its width, and the older readers
-    saved before the learned collapse)."""
+    first layer, `dropout` before its head while it trains; shaped like `state` when it is to
+    load one (its width, and the older readers saved before the learned collapse)."""
     width = width_of(state, width)
     if collapses(state):
-        return CRNN(channels, len(charset), width=width)
-    return CRNN(channels, len(charset), width=width, rows=rows_of(state, width), collapse=False)
+        return CRNN(channels, len(charset), width=width, dropout=dropout)
+    return CRNN(channels, len(charset), width=width, rows=rows_of(state, width), collapse=False, dropout=dropout)
 
 
 @torch.no_grad()

@@ -12,6 +12,7 @@ from saae_augment.core.renderedlines import RenderedLines
 from saae_augment.core.textmetrics import character_error_rate
 from saae_augment.data.datasets import to_tensor
 from saae_augment.model.crnn import CRNN, build_reader, collapses, read_lines, rows_of, width_of
+from saae_augment.training.linejudge import light_jitter
 
 CHARSET = "0123456789ABC"
 
@@ -102,3 +103,43 @@ def test_each_width_gets_its_own_pretrained_start():
     assert narrow is not None and wide is not None
     assert width_of(narrow) == 16 and width_of(wide) == 32
     build_reader(1, digits, wide).load_state_dict(wide)  # strict: the start fits the reader it is for
+
+
+def test_dropout_changes_how_a_reader_learns_not_what_it_saves_or_reads():
+    x = torch.rand(4, 1, 32, 128)
+    torch.manual_seed(0)
+    plain = CRNN(1, 13, width=32)
+    dropped = build_reader(1, CHARSET, plain.state_dict(), dropout=0.3)
+    dropped.load_state_dict(plain.state_dict())  # strict: dropout adds no weight, so any saved judge loads
+    plain.eval(), dropped.eval()
+    assert torch.equal(plain(x), dropped(x))  # reading: no dropout
+    dropped.train()
+    assert not torch.equal(dropped(x), dropped(x))  # learning: a new mask each step
+
+
+def test_a_start_with_dropout_is_its_own_and_leaves_the_callers_random_stream_alone():
+    digits = "0123456789"
+    torch.manual_seed(5)
+    plain = pretrained_reader(digits, (16, 64), 1, [3], seed=0, steps=2, precision="fp32", width=32)
+    after_plain = torch.rand(3)
+    torch.manual_seed(5)
+    dropped = pretrained_reader(digits, (16, 64), 1, [3], seed=0, steps=2, precision="fp32", width=32, dropout=0.3)
+    assert torch.equal(torch.rand(3), after_plain)  # its masks came from its own stream
+    assert plain is not None and dropped is not None
+    assert any(not torch.equal(plain[k], dropped[k]) for k in plain)  # not the cached start without dropout
+    again = pretrained_reader(digits, (16, 64), 1, [3], seed=0, steps=2, precision="fp32", width=32, dropout=0.3)
+    assert all(torch.equal(dropped[k], again[k]) for k in dropped)  # one start per key, cached
+
+
+def test_the_judges_jitter_inverts_half_the_lines_and_keeps_them_legible():
+    dark_on_light = torch.full((64, 1, 32, 128), 0.9)
+    dark_on_light[:, :, 12:20, 20:108] = 0.1  # one dark stroke across a light plate
+    out = light_jitter(dark_on_light, torch.Generator().manual_seed(0))
+    assert out.shape == dark_on_light.shape and out.min() >= 0 and out.max() <= 1
+    background = out[:, 0, 2, 20:108].median(1).values
+    stroke = out[:, 0, 16, 20:108].median(1).values
+    inverted = background < stroke
+    assert 16 <= int(inverted.sum()) <= 48  # about half the lines, each whole: light text on dark
+    assert ((background - stroke).abs() > 0.4).all()  # the stroke stays distinct in every line
+    again = light_jitter(dark_on_light, torch.Generator().manual_seed(0))
+    assert torch.equal(out, again)
