@@ -7,8 +7,8 @@ to adapt to the real lines' look. Measured on procedural plates at 32×128 (240 
 400 steps, seed 0): word accuracy 7.5% → 25.0%, CER 0.47 → 0.35 after 400 rendered steps.
 
 Every reader of a process that asks for the same (charset, size, lengths, seed, precision,
-width, dropout) gets the same start, computed once: eval-ocr's regimes all begin from it, so they keep one
-budget.
+width, dropout) gets the same start, computed once: eval-ocr's regimes all begin from it, so they
+keep one budget.
 It is computed on the CPU, in bf16 where the CPU computes bf16 natively and `precision` allows
 (core/device.py).
 """
