@@ -34,6 +34,7 @@ LINES = [
     "train.eval_samples=8",
     "train.threads=1",
     "glyph.fonts=1",
+    "model.generator=layered",  # plates-cn's generator: placement, the U-Net and its layers
 ]
 
 
