@@ -143,3 +143,17 @@ def test_the_judges_jitter_inverts_half_the_lines_and_keeps_them_legible():
     assert ((background - stroke).abs() > 0.4).all()  # the stroke stays distinct in every line
     again = light_jitter(dark_on_light, torch.Generator().manual_seed(0))
     assert torch.equal(out, again)
+
+
+def test_the_judges_start_takes_twice_the_rendered_steps_and_a_short_run_stays_short(monkeypatch):
+    from saae_augment.training import linejudge
+
+    asked: list[int] = []
+    monkeypatch.setattr(linejudge, "pretrained_reader", lambda *a, **k: asked.append(a[5]))  # a[5]: steps
+    monkeypatch.setattr(linejudge, "fit", lambda *a, **k: None)  # the fit itself is not what is asked here
+    x, y = torch.rand(4, 3, 32, 128), ["A1", "B2", "C3", "12"]
+    linejudge.train_line_judge(x, y, CHARSET, 5000, 0, torch.device("cpu"))
+    linejudge.reader_start(x, y, CHARSET, 5000, 0)  # the recognition head's start
+    linejudge.train_line_judge(x, y, CHARSET, 30, 0, torch.device("cpu"))  # a smoke run
+    # 400 rendered steps left the 32-wide judge on CTC's plateau for some seeds (linejudge.py)
+    assert asked == [800, 400, 30]
