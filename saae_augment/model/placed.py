@@ -169,7 +169,9 @@ class PlacedUNet(nn.Module):
             return torch.sigmoid(out)
         c = glyph.shape[1]
         mask = (text_mask(placed) + out[:, 2 * c :]).clamp(0, 1)
-        return torch.lerp(torch.sigmoid(out[:, c : 2 * c]), torch.sigmoid(out[:, :c]), mask)  # ink where text
+        ink, background = torch.sigmoid(out[:, :c]), torch.sigmoid(out[:, c : 2 * c])
+        dtype = torch.promote_types(mask.dtype, ink.dtype)  # under bf16 autocast the layers are bf16, the mask not
+        return torch.lerp(background.to(dtype), ink.to(dtype), mask.to(dtype))  # ink where text
 
     def decode_map(self, content_map: torch.Tensor, style_vector: torch.Tensor) -> torch.Tensor:
         """`decode`: the content map is the content itself."""

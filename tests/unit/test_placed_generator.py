@@ -108,3 +108,14 @@ def test_the_layered_mask_correction_learns_and_the_layers_stay_in_range():
     torch.nn.functional.l1_loss(G(x, target), target).backward()
     assert float(G.last.weight.grad[-1].abs().sum()) > 0  # the correction is not a dead branch
     assert float(G.place.weight.grad.abs().sum()) > 0
+
+
+def test_the_layered_generator_writes_under_bf16_autocast_as_synthesis_bf16_runs_it():
+    G = fuse_conv_bn(PlacedUNet(ModelConfig(channels=8, generator="layered"), 3).eval())
+    x = torch.rand(2, 3, 32, 128)
+    with torch.no_grad():
+        plain = G(x, x)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            low = G(x, x)
+    assert low.shape == plain.shape and low.dtype == torch.float32  # the mask keeps the composite in fp32
+    assert float((low - plain).abs().max()) < 0.05  # bf16's rounding, not another image
