@@ -34,9 +34,9 @@ demo: $(BIN)/.installed
 ## steps, then 2 seeds of eval-ocr's default 400 reader steps (at 300, real+aug sat on CTC's
 ## plateau: 0.0%) for the two regimes that answer "do our plates help beyond classic augmentation?"
 ## (eval-ocr without --regime runs all seven). Ends with the verdict line;
-## $(DEMO_OUT)-plates/eval/real-vs-synth.png shows generated plates beside real ones. 17.2 minutes
-## from a fresh clone on 2 CPU cores with bf16 (AMX), in one run with the 120-epoch judge; more on a
-## slower day (see README). PLATES_STEPS=1500 trains the recipe's full budget.
+## $(DEMO_OUT)-plates/eval/real-vs-synth.png shows generated plates beside real ones. 16.5 minutes
+## from a fresh clone on 2 CPU cores with bf16 (AMX), with the 120-epoch judge and its 800-step
+## start; more on a slower day (see README). PLATES_STEPS=1500 trains the recipe's full budget.
 PLATES_STEPS ?= 300
 demo-plates: $(BIN)/.installed
 	rm -rf $(DEMO_OUT)-plates

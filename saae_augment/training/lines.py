@@ -45,7 +45,7 @@ from saae_augment.seeding import derive_seed, torch_generator
 from saae_augment.tasks.sections import LineSection
 from saae_augment.training.ema import ema_update
 from saae_augment.training.linecontent import LineContent
-from saae_augment.training.linejudge import reader_start, train_line_judge
+from saae_augment.training.linejudge import JUDGE_START_STEPS, reader_start, train_line_judge
 from saae_augment.training.objective import LineBatch, LineObjective
 from saae_augment.training.opening import OpenedRun
 from saae_augment.training.payload import payload_writer
@@ -102,7 +102,8 @@ def line_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
     judge_steps = r.train.judge_epochs * math.ceil(len(train_x) / 64)
     if payload is None and world.is_main:
         pretrain = min(PRETRAIN_STEPS, judge_steps)
-        emit("status", {"message": f"pretraining the readers on rendered lines of the charset ({pretrain} steps)"})
+        budgets = f"{pretrain} steps, the judge {min(JUDGE_START_STEPS, judge_steps)}"
+        emit("status", {"message": f"pretraining the readers on rendered lines of the charset ({budgets})"})
     start = None
     if payload is None:
         start = reader_start(train_x, train_y, charset, judge_steps, r.train.seed, r.train.precision)
