@@ -12,6 +12,7 @@ from saae_augment.core.renderedlines import RenderedLines
 from saae_augment.core.textmetrics import character_error_rate
 from saae_augment.data.datasets import to_tensor
 from saae_augment.model.crnn import CRNN, build_reader, collapses, read_lines, rows_of, width_of
+from saae_augment.training import linejudge
 from saae_augment.training.linejudge import light_jitter
 
 CHARSET = "0123456789ABC"
@@ -146,8 +147,6 @@ def test_the_judges_jitter_inverts_half_the_lines_and_keeps_them_legible():
 
 
 def test_the_judges_start_takes_twice_the_rendered_steps_and_a_short_run_stays_short(monkeypatch):
-    from saae_augment.training import linejudge
-
     asked: list[int] = []
     monkeypatch.setattr(linejudge, "pretrained_reader", lambda *a, **k: asked.append(a[5]))  # a[5]: steps
     monkeypatch.setattr(linejudge, "fit", lambda *a, **k: None)  # the fit itself is not what is asked here
