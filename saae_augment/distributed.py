@@ -17,6 +17,7 @@ draws its batch (with replacement) from (seed, step); the row split above is its
 from __future__ import annotations
 
 import contextlib
+import gc
 import inspect
 import os
 from collections.abc import Iterator
@@ -202,10 +203,28 @@ def joined(world: World, device: torch.device, backend: str | None = None) -> It
         )
     chosen = backend or ("nccl" if device.type == "cuda" else "gloo")
     dist.init_process_group(backend=chosen, timeout=_timeout())
+    finished = False
     try:
         yield world
+        finished = True
     finally:
-        dist.destroy_process_group()
+        _leave(finished)
+
+
+def _leave(finished: bool) -> None:
+    """Tear the group down while Python is whole, and together when the command finished.
+
+    `destroy_process_group` only forgets the group: a DDP wrapper the command dropped but that
+    sits in a reference cycle keeps it (its reducer holds the group) until the interpreter's
+    last collection, and a gloo group torn down then aborted a rank ("terminate called without
+    an active exception", seen once in CI: rank 1 had left while rank 0 still wrote the run's
+    end). So collect first, and let every rank leave at once; after an error no barrier, since
+    the other ranks may never reach it.
+    """
+    gc.collect()
+    if finished:
+        dist.barrier()
+    dist.destroy_process_group()
 
 
 # --- BatchNorm over the global batch ------------------------------------------------------------

@@ -58,9 +58,13 @@ def train(
     world = World.from_env()
     dev = rank_device(pick_device(device), world)
     emit = (on_event or (lambda kind, payload: None)) if world.is_main else (lambda kind, payload: None)
-    with joined(world, dev):
+
+    def run() -> TrainResult:
         opened = open_run(data, recipe, list(overrides or []), out, resume, world)
         opened.accept_changed_data = accept_changed_data
         with claim_run(opened, world, overwrite):
             session = SESSIONS[opened.task](opened, dev, emit, world)
             return run_steps(session, emit, should_stop, handle_signals)
+
+    with joined(world, dev):  # the session (its DDP wrappers) lives in run's frame, gone before the group
+        return run()

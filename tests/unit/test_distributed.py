@@ -6,6 +6,9 @@ The full torchrun runs live in tests/integration/test_distributed.py; these chec
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import pytest
 import torch
 import torch.distributed as dist
@@ -13,7 +16,7 @@ import torch.multiprocessing as mp
 from torch import nn
 
 from saae_augment.data.datasets import LabeledTensors
-from saae_augment.distributed import GlobalBatchNorm2d, World, global_batch_norm
+from saae_augment.distributed import GlobalBatchNorm2d, World, global_batch_norm, joined
 from saae_augment.errors import UsageError
 from saae_augment.seeding import torch_generator
 from saae_augment.synthesis.run import synthesize
@@ -134,3 +137,41 @@ def test_world_size_without_torchrun_is_one_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv("RANK", "0")
     with pytest.raises(UsageError, match="WORLD_SIZE=2 is set but MASTER_ADDR and MASTER_PORT not"):
         train(None, "smoke", [], tmp_path / "run", device="cpu")
+
+
+class _Held:
+    """Stands in for a dropped DDP wrapper caught in a reference cycle (its reducer holds the group)."""
+
+    def __init__(self, events: list[str]) -> None:
+        self.me = self
+        weakref.finalize(self, events.append, "wrapper collected")
+
+
+def _fake_group(monkeypatch) -> list[str]:
+    events: list[str] = []
+    monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")
+    monkeypatch.setenv("MASTER_PORT", "29500")
+    monkeypatch.setattr(dist, "is_initialized", lambda: False)
+    monkeypatch.setattr(dist, "init_process_group", lambda **kw: events.append("joined"))
+    monkeypatch.setattr(dist, "barrier", lambda: events.append("barrier"))
+    monkeypatch.setattr(dist, "destroy_process_group", lambda: events.append("destroyed"))
+    return events
+
+
+def test_a_finished_command_frees_what_held_the_group_then_leaves_it_with_every_rank(monkeypatch):
+    events = _fake_group(monkeypatch)
+    gc.disable()  # only the leaving may collect the cycle, as at a process's quiet end
+    try:
+        with joined(World(rank=1, size=2), torch.device("cpu")):
+            _Held(events)
+    finally:
+        gc.enable()
+    assert events == ["joined", "wrapper collected", "barrier", "destroyed"]
+
+
+def test_a_failed_command_leaves_the_group_without_waiting_for_ranks_that_may_never_come(monkeypatch):
+    events = _fake_group(monkeypatch)
+    with pytest.raises(RuntimeError, match="disk full"):
+        with joined(World(rank=0, size=2), torch.device("cpu")):
+            raise RuntimeError("disk full")
+    assert events == ["joined", "destroyed"]
