@@ -115,6 +115,7 @@ class Synthesizer:
         self.pool = load_style_pool(payload, self.recipe, styles)
         self.warp = self.recipe.glyph.warp
         self.judge = self._load_judge(payload).to(device).eval()
+        self.judge_precision = "fp32"  # the line judge reads as it was fitted (synthesis/lines.py)
         if device.type != "mps":
             self.judge = self.judge.to(memory_format=torch.channels_last)
         with torch.no_grad():
@@ -163,7 +164,8 @@ class Synthesizer:
         return glyphs
 
     def _read(self, written: torch.Tensor) -> list[str]:
-        return self.task.read(self.judge, written, self.classes)
+        with autocast_for(self.device, self.judge_precision):
+            return self.task.read(self.judge, written, self.classes)
 
     @property
     def size(self) -> tuple[int, int]:

@@ -185,6 +185,7 @@ def _write(
         "content_fonts": synth.content_fonts,
         "content_warp": synth.warp,
         "precision": opts.precision_on(dev),
+        "judge_precision": synth.judge_precision,
     }
     shard_entries = [f"labels{suffix}.csv", f"labels{suffix}.txt", f"manifest{suffix}.json", "images"]
     with claim_output(

@@ -233,3 +233,24 @@ def test_eval_gen_on_a_line_run_writes_its_report(line_run, plate_sets, tmp_path
     assert invoke(*args[:-1], tmp_path / "g2").exit_code == 0
     refused = invoke(*args[:-1], tmp_path / "g3", "--real", plate_sets / "train")
     assert refused.exit_code == 1 and "--test" in refused.output
+
+
+def test_the_judge_reads_synthesized_lines_in_the_precision_it_was_fitted_in(line_run, tmp_path):
+    import csv
+
+    import torch
+
+    from saae_augment.core.device import autocast_for, uses_bf16
+    from saae_augment.data.datasets import to_tensor
+    from saae_augment.synthesis.run import open_synthesizer
+
+    synthesize(line_run.run_dir, 16, tmp_path / "s", seed=5, batch_size=8, device="cpu")
+    settings = json.loads((tmp_path / "s" / "manifest.json").read_text())["settings"]
+    fitted = "bf16" if uses_bf16(torch.device("cpu"), "auto", cpu_auto=True) else "fp32"  # the recipe's auto
+    assert (settings["judge_precision"], settings["precision"]) == (fitted, "fp32")  # pixels stay fp32
+    rows = list(csv.DictReader((tmp_path / "s" / "labels.csv").open(encoding="utf-8")))
+    images = to_tensor([np.asarray(Image.open(tmp_path / "s" / r["path"]).convert("RGB")) for r in rows])
+    synth = open_synthesizer(line_run.run_dir, torch.device("cpu"))
+    with autocast_for(torch.device("cpu"), fitted):
+        reads = synth.task.read(synth.judge, images, synth.classes)
+    assert reads == [r["judge"] for r in rows]  # the labels' judge column is that reading of the PNGs
