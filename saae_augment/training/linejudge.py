@@ -38,6 +38,12 @@ def light_jitter(images: torch.Tensor, g: torch.Generator) -> torch.Tensor:
 # procedural plates to learn from, 780 steps, 500 others held out, seeds 0-2: 72.4 ± 1.7% exact
 # at 16, 82.1 ± 1.6% at 32; 83.8% at 48 on seed 0). Its own start and fit, once per run, took
 # 271-315 s for plates-cn's 120 epochs (800 plates, bf16 on 2 cores, benchmarks/line_judge.py).
+# 48 wide, with this release's start and fit: 88.8 / 87.2 / 88.0% (88.0 ± 0.8 against 86.7 ± 0.5)
+# in 439-454 s, and each read of a 64-line chunk 43 ms in bf16 against 18 at 32 (2 cores, AMX):
+# +1.3 points for 2.4 minutes more per run and a slower synthesis, so not taken; 64 wide read
+# 88.4% on seed 0 in 715 s (48: 88.8%), so width stops paying there. What did not help
+# at 32 on seed 0 (86.2% as landed): 180 epochs 85.6, two CTC frames per column 85.4, a quarter of
+# each batch rendered lines 83.2, reading with an EMA of the weights (0.999) 81.6.
 JUDGE_WIDTH = 32
 # Dropout before its head, with half its lines inverted (light_jitter): 84.3 ± 1.3% exact against
 # 82.1 ± 1.6% in the same screen (either alone: +0.7 and +0.9, inside the seeds' spread), and so
