@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import torch
 
-from saae_augment.core.device import to_device, uses_bf16
+from saae_augment.core.device import to_device
 from saae_augment.data.glyphs import check_fits
 from saae_augment.data.lines import render_lines
 from saae_augment.data.warp import affine_warp, warp_params
@@ -16,6 +16,7 @@ from saae_augment.model.fusion import fuse_conv_bn
 from saae_augment.synthesis.generate import Synthesizer
 from saae_augment.synthesis.sampling import SamplePlan
 from saae_augment.tasks.texts import LineTexts
+from saae_augment.training.linejudge import judge_precision
 
 
 class LineSynthesizer(Synthesizer):
@@ -31,11 +32,10 @@ class LineSynthesizer(Synthesizer):
         fmt = torch.channels_last if self.device.type != "mps" else torch.contiguous_format
         self.G = fuse_conv_bn(self.G).to(memory_format=fmt)
         self.judge = fuse_conv_bn(self.judge).to(memory_format=fmt)
-        # The judge was fitted under bf16 autocast where the CPU computes bf16 natively (its
-        # recipe's precision, training/linejudge.py), so it reads so too, whatever --precision
-        # asks of the pixels: 3x less time per read at 32x128 on a 2-core AMX CPU (a third of
-        # a sample's time in fp32), with the samples' read within rounding of fp32 (CHANGELOG).
-        self.judge_precision = "bf16" if uses_bf16(self.device, self.recipe.train.precision, cpu_auto=True) else "fp32"
+        # The judge reads in the precision it was fitted in, whatever --precision asks of the
+        # pixels: 3x less time per read at 32x128 on a 2-core AMX CPU (a third of a sample's
+        # time in fp32), with the samples' read within rounding of fp32 (CHANGELOG).
+        self.judge_precision = judge_precision(self.device, self.recipe.train.precision)
         self.fonts = self.section.fonts
         self.content_fonts = [f.name for f in self.fonts]
         self.varied = True

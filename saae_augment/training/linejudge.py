@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import torch
 
-from saae_augment.core.device import autocast_for
+from saae_augment.core.device import autocast_for, uses_bf16
 from saae_augment.core.fit import fit
 from saae_augment.core.readerstart import PRETRAIN_STEPS, one_cycle, pretrained_reader
 from saae_augment.data.warp import jitter
@@ -56,6 +56,13 @@ JUDGE_DROPOUT = 0.3
 # fit on real plates never left it (0.0% exact); after 800, 2.2-2.7% for all three (measured
 # with a channels-last start), and the judge so started read 86.7 ± 0.5% (86.2 / 86.6 / 87.2).
 JUDGE_START_STEPS = 2 * PRETRAIN_STEPS
+
+
+def judge_precision(device: torch.device, precision: str) -> str:
+    """What the judge computes in for a recipe's `train.precision`: bf16 where the device computes
+    it natively and the recipe says `auto` (or bf16), fp32 elsewhere. Its fit and its reads of
+    synthesized lines (synthesis/lines.py) both ask here, so they cannot drift apart."""
+    return "bf16" if uses_bf16(device, precision, cpu_auto=True) else "fp32"
 
 
 def reader_start(
@@ -109,5 +116,5 @@ def train_line_judge(
             targets, lengths = encode([labels[i] for i in idx.tolist()], index, device)
             yield ctc_loss(model(light_jitter(images[idx], g).to(device)), targets, lengths)
 
-    fit(opt, sched, losses(), autocast=autocast_for(device, precision, cpu_auto=True))
+    fit(opt, sched, losses(), autocast=autocast_for(device, judge_precision(device, precision)))
     return model.eval()

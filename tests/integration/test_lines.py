@@ -6,18 +6,22 @@ and every step stays small; the CJK path is covered by the render and plate-phot
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
+from saae_augment.core.device import autocast_for, uses_bf16
+from saae_augment.data.datasets import to_tensor
 from saae_augment.data.load import load_dataset
 from saae_augment.errors import UsageError
 from saae_augment.evaluation.run import evaluate_ocr
 from saae_augment.sets.plates import make_plate_photos
-from saae_augment.synthesis.run import synthesize
+from saae_augment.synthesis.run import open_synthesizer, synthesize
 from saae_augment.training.loop import train
 
 SIZE = "[24, 96]"
@@ -236,14 +240,6 @@ def test_eval_gen_on_a_line_run_writes_its_report(line_run, plate_sets, tmp_path
 
 
 def test_the_judge_reads_synthesized_lines_in_the_precision_it_was_fitted_in(line_run, tmp_path):
-    import csv
-
-    import torch
-
-    from saae_augment.core.device import autocast_for, uses_bf16
-    from saae_augment.data.datasets import to_tensor
-    from saae_augment.synthesis.run import open_synthesizer
-
     synthesize(line_run.run_dir, 16, tmp_path / "s", seed=5, batch_size=8, device="cpu")
     settings = json.loads((tmp_path / "s" / "manifest.json").read_text())["settings"]
     fitted = "bf16" if uses_bf16(torch.device("cpu"), "auto", cpu_auto=True) else "fp32"  # the recipe's auto
