@@ -156,3 +156,14 @@ def test_the_judges_start_takes_twice_the_rendered_steps_and_a_short_run_stays_s
     linejudge.train_line_judge(x, y, CHARSET, 30, 0, torch.device("cpu"))  # a smoke run
     # 400 rendered steps left the 32-wide judge on CTC's plateau for some seeds (linejudge.py)
     assert asked == [800, 400, 30]
+
+
+def test_the_judges_jitter_shuffles_the_colours_of_about_a_third_of_colour_lines():
+    orange = torch.tensor([0.8, 0.5, 0.2])[None, :, None, None].expand(64, 3, 32, 128).clone()
+    out = light_jitter(orange, torch.Generator().manual_seed(0))
+    ranking = out.median(3).values.median(2).values.argsort(1)  # channels, darkest first, per line
+    as_drawn = torch.tensor([2, 1, 0])  # blue darkest, red brightest; inverted: the reverse
+    kept = (ranking == as_drawn).all(1) | (ranking == as_drawn.flip(0)).all(1)
+    # half the lines shuffled, and 4 of the 6 orders are neither the drawn one nor its reverse
+    assert 8 <= int((~kept).sum()) <= 36
+    assert torch.equal(light_jitter(orange, torch.Generator().manual_seed(0)), out)
