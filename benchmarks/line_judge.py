@@ -11,6 +11,9 @@ summed before greedy decoding): a reading the judge does not do, measured beside
 Prints one JSON row per seed, then mean ± std. Needs a CJK font (apt-get install fonts-wqy-zenhei).
 
     .venv/bin/python benchmarks/line_judge.py [--seeds 0,1,2] [--epochs 120] [--train-n 800]
+
+`--train-n 1600` learns from the first 1,600 of `--n 1600 --seed 0`: seeds 0-2 read 91.4 / 92.6 /
+91.8% of the same 500 (91.9 ± 0.6) against 88.2 / 88.0 / 86.8 with 800 (the judge is data-bound).
 """
 
 from __future__ import annotations
@@ -60,7 +63,8 @@ def main() -> None:
     args = ap.parse_args()
     charset = CHARSETS["plate-cn"]
     with tempfile.TemporaryDirectory() as tmp:
-        make_plate_photos(Path(tmp) / "train", 1000, "plate-cn", seed=0)
+        # the first --train-n of max(1000, --train-n) plates: 800 of the demo's 1,000 by default
+        make_plate_photos(Path(tmp) / "train", max(1000, args.train_n), "plate-cn", seed=0)
         make_plate_photos(Path(tmp) / "test", 500, "plate-cn", seed=1)
         train = load_dataset(Path(tmp) / "train", size=SIZE, mode="RGB", charset=charset)
         test = load_dataset(Path(tmp) / "test", size=SIZE, mode="RGB", charset=charset)
