@@ -20,7 +20,9 @@ from saae_augment.yamlfiles import builtin_folder, builtin_names, load_named_yam
 class DataConfig:
     """Which data, at which size: every image is brought to `size` (H, W) by the one fit policy."""
 
-    size: tuple[int, int] = (16, 16)
+    # None: the data's own (its most common size, rounded up to a multiple of 4, at least 16;
+    # data/sizing.py); training writes the size it chose here, so checkpoints always hold one
+    size: tuple[int, int] | None = None
     mode: Literal["L", "RGB"] = "L"
     val_fraction: float = 0.2  # held-out real images: styles the judge and monitors never trained on
     charset: str | None = None  # preset name or literal characters; None = every label's characters
@@ -153,7 +155,7 @@ def recipe_from_dict(values: dict[str, Any]) -> Recipe:
 
 def _check_ranges(r: Recipe) -> None:
     checks = [
-        (all(4 <= s <= 1024 for s in r.data.size), "data.size must be between 4 and 1024"),
+        (r.data.size is None or all(4 <= s <= 1024 for s in r.data.size), "data.size must be between 4 and 1024"),
         (0.0 < r.data.val_fraction < 1.0, "data.val_fraction must be between 0 and 1"),
         (r.model.width >= 1 and r.model.style_dim >= 1 and r.model.style_grid >= 1, "model sizes must be positive"),
         (r.model.width <= 1024, "model.channels must be at most 1024"),

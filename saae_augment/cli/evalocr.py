@@ -31,7 +31,10 @@ def eval_ocr(
     seeds: Annotated[int, typer.Option(min=1, help="Seeds per regime and ratio (mean ± std).")] = 3,
     steps: Annotated[int, typer.Option(min=1, help="Training steps per run, the same for every regime.")] = 400,
     minutes: Annotated[float | None, typer.Option(min=0.01, help="Also stop each run after this long.")] = None,
-    size: Annotated[str | None, typer.Option(help="Image size N or HxW (default: the synthetic set's).")] = None,
+    size: Annotated[
+        str | None,
+        typer.Option(help="Image size N or HxW (default: characters the test set's own, lines the synthetic set's)."),
+    ] = None,
     regime: Annotated[list[str] | None, typer.Option(help="Only these regimes (repeatable).")] = None,
     ckpt: Annotated[Path | None, typer.Option(help="SAAE run that made --synth: its grid goes in the report.")] = None,
     task_name: Annotated[
@@ -95,6 +98,9 @@ def eval_ocr(
         table.add_row(*row)
     out.print(table)
     settings = result.settings
+    err.print(f"read at {settings['size'][0]}×{settings['size'][1]} ({settings['size_from']})")
+    for note in settings["size_notes"]:
+        err.print(note)
     if settings["rare"]:
         rare = ", ".join(settings["rare"])
         err.print(f"rare ({settings['rare_from']}): {rare}; {settings['n_rare_test']:,} test item(s) hold one")

@@ -124,6 +124,8 @@ def synth(
         raise typer.Exit(130)
     if not result.main:  # under torchrun, rank 0 reports the merged set
         return
+    if result.resized:
+        err.print(result.resized)
     rate = result.generated_now / result.elapsed_s if result.elapsed_s else 0.0
     out.print(
         f"wrote {result.written:,} samples to {result.out}/ ({result.generated_now:,} now, {rate:,.0f} img/s); "

@@ -148,9 +148,11 @@ def _check_recipe(payload: dict[str, Any], path: Path) -> None:
     from saae_augment.config import RecipeError, recipe_from_dict
 
     try:
-        recipe_from_dict(payload["recipe"])
+        recipe = recipe_from_dict(payload["recipe"])
     except RecipeError as exc:
         raise CheckpointError(f"{path} holds an invalid recipe ({str(exc)[:160]}); it was edited or damaged") from None
+    if recipe.data.size is None:  # training always writes the size it chose
+        raise CheckpointError(f"{path} holds a recipe without data.size; it was edited or damaged")
 
 
 def _tensors(obj: Any, where: str) -> Any:

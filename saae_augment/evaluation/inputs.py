@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from saae_augment.data.load import list_labels, load_dataset
+from saae_augment.data.load import LabeledImages, list_labels, load_dataset
 from saae_augment.errors import UsageError
 from saae_augment.evaluation.regimes import Pool
 from saae_augment.tasks import CHARS, Task, task_named, task_of_labels, task_of_synthesis
@@ -22,8 +22,17 @@ def labeled_pool(
 ) -> tuple[Pool, Any]:
     """Images of `spec` at `size`; with a `vocabulary`, only what a recognizer of it can read."""
     data = load_dataset(spec, size=size, mode="L", charset="".join(vocabulary) if vocabulary else None)
+    return pool_of(data, task, vocabulary), data.report
+
+
+def pool_of(data: LabeledImages, task: Task, vocabulary: Sequence[str] | None) -> Pool:
+    """A loaded set (at one size) as a pool; with a `vocabulary`, only what a recognizer of it reads."""
     keep = [i for i, x in enumerate(data.labels) if vocabulary is None or task.keeps(x, vocabulary)]
-    return Pool(np.stack([data.images[i] for i in keep]), [data.labels[i] for i in keep]), data.report
+    if not keep:
+        raise UsageError(
+            f"{data.report.source} has no image a recognizer of {task.vocabulary_text(vocabulary or [])} can read"
+        )
+    return Pool(np.stack([data.images[i] for i in keep]), [data.labels[i] for i in keep])
 
 
 def check_synth_complete(spec: str | Path) -> None:

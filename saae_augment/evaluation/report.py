@@ -200,7 +200,9 @@ def markdown(
         f"{settings['batch_size']} per run, "
         f"best-on-validation weights; {settings['seeds']} seed(s). Real training images: {settings['n_real_fit']} "
         f"(+ {settings['n_val']} for validation), real test images: {settings['n_test']}, "
-        f"image size {settings['size'][0]}x{settings['size'][1]}.",
+        f"image size {settings['size'][0]}x{settings['size'][1]}"
+        + (f" ({settings['size_from']})." if settings.get("size_from") else "."),
+        *(f"{note}." for note in settings.get("size_notes", [])),
         "",
         f"| regime | ratio | {what} | seeds |",
         "| --- " * (3 + len(columns)) + "|",

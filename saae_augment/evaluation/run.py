@@ -18,11 +18,12 @@ import numpy as np
 
 from saae_augment._version import __version__
 from saae_augment.data.augment import Augmenter
-from saae_augment.data.load import load_dataset
+from saae_augment.data.load import LabeledImages, load_dataset
 from saae_augment.data.rarity import has_rare, rare_units
 from saae_augment.data.sheet import real_beside_synthetic
+from saae_augment.data.sizing import load_sized, size_note
 from saae_augment.errors import UsageError
-from saae_augment.evaluation.inputs import check_synth_complete, choose_task, labeled_pool
+from saae_augment.evaluation.inputs import check_synth_complete, choose_task, labeled_pool, pool_of
 from saae_augment.evaluation.regimes import (
     ADDITIVE,
     NEEDS_FONTS,
@@ -150,6 +151,24 @@ def evaluate_ocr(
         )
 
 
+def _eval_size(
+    task: Task, size: tuple[int, int] | None, test: str | Path, synth: Sequence[str | Path]
+) -> tuple[tuple[int, int], str, LabeledImages | None]:
+    """(size, why, the test set when loading it chose the size). Characters are read at the test
+    set's own size (data/sizing.py): what the user's recognizer will read. Lines keep the
+    synthetic set's size (else the task's), because plate and word crops come at camera sizes
+    and a line recognizer works at a fixed height."""
+    if size is not None:
+        return (int(size[0]), int(size[1])), "--size", None
+    if task.eval_size_from_test:
+        data, chosen, _ = load_sized(test, None, "L", None, "test set")
+        return chosen, "the test set's own size", data
+    if synth:
+        first = load_dataset(synth[0], mode="L")
+        return first.images[0].shape[:2], "the synthetic set's size", None
+    return task.eval_size, f"the {task.name} task's default", None
+
+
 def _evaluate(
     task: Task,
     task_source: str,
@@ -171,17 +190,24 @@ def _evaluate(
     rare_spec: str,
 ) -> EvalResult:
     t_start = time.perf_counter()
-    if size is None:
-        size = task.eval_size
-        if synth:
-            first = load_dataset(synth[0], mode="L")
-            size = first.images[0].shape[:2]
+    size, size_from, test_loaded = _eval_size(task, size, test, synth)
     train_data, train_report = labeled_pool(train, size, task, None)
     classes = task.vocabulary(train_data.labels)  # classes (chars) or characters (lines, read by CTC)
     if len(classes) < 2:
         raise UsageError(f"{train} has {len(classes)} class(es); a recognizer needs at least 2")
     rare, rare_from = rare_units(rare_spec, train_data.labels, classes, task.units)
-    test_data, _ = labeled_pool(test, size, task, classes)
+    if test_loaded is None:
+        test_data, test_report = labeled_pool(test, size, task, classes)
+    else:
+        test_data, test_report = pool_of(test_loaded, task, classes), test_loaded.report
+    size_notes = [
+        n
+        for n in (
+            size_note(name, report.sizes, size, size_from)
+            for name, report in (("training set", train_report), ("test set", test_report))
+        )
+        if n
+    ]
     rare_set = set(rare)
     n_rare_test = sum(has_rare(t, rare_set, task.units) for t in test_data.labels)
     scored_rare = rare if n_rare_test else []  # no test item holds one: nothing to score apart
@@ -191,8 +217,9 @@ def _evaluate(
     real, val = train_data.take(np.array(fit_idx)), train_data.take(np.array(val_idx))
     synth_pool = None
     for spec in synth:
-        p, _ = labeled_pool(spec, size, task, classes)
+        p, synth_report = labeled_pool(spec, size, task, classes)
         synth_pool = p if synth_pool is None else concat(synth_pool, p)
+        size_notes += [n for n in [size_note(f"synthetic set {spec}", synth_report.sizes, size, size_from)] if n]
     invert = dark_on_light(train_data.images)
     font_texts = task.font_texts(real.labels, classes)
     fonts, font_names = font_pool(font_texts, size, invert) if NEEDS_FONTS & set(wanted) else (None, [])
@@ -250,6 +277,8 @@ def _evaluate(
         "steps": steps,
         "minutes": minutes,
         "size": list(size),
+        "size_from": size_from,
+        "size_notes": size_notes,
         "batch_size": batch_size,
         "val_fraction": val_fraction,
         "augment": augment,

@@ -29,6 +29,7 @@ from saae_augment.data.charsets import CHARSETS
 from saae_augment.data.datasets import to_tensor, to_uint8
 from saae_augment.data.formats import is_relative_spec
 from saae_augment.data.load import load_dataset
+from saae_augment.data.sizing import size_note
 from saae_augment.data.warp import affine_warp, warp_params
 from saae_augment.errors import UsageError
 from saae_augment.model.saae import build_generator
@@ -48,6 +49,7 @@ class StylePool:
     sources: list[str]
     spec: str
     labels: list[str]  # "" where the style set has no labels
+    resized: str | None = None  # one line saying which style images were brought to the model's size
 
 
 def _pad(t: torch.Tensor, multiple: int) -> torch.Tensor:
@@ -60,7 +62,8 @@ def load_style_pool(payload: dict, recipe: Recipe, styles: str | Path | None) ->
     size, mode = recipe.data.size, recipe.data.mode
     if styles is not None:
         data = load_dataset(styles, size=size, mode=mode, labels_required=False)
-        return StylePool(to_tensor(data.images), list(data.sources), str(styles), list(data.labels))
+        note = size_note(f"--styles {styles}", data.report.sizes, size, "the checkpoint's size")
+        return StylePool(to_tensor(data.images), list(data.sources), str(styles), list(data.labels), note)
     spec = payload["data"]["spec"]
     if is_relative_spec(spec):
         raise UsageError(

@@ -58,6 +58,7 @@ class SynthResult:
     main: bool = True  # False on torchrun ranks other than 0 (rank 0 reports the merged result)
     status: str = "complete"  # or "interrupted" (Ctrl-C / SIGTERM): continue with --resume
     task: Task = CHARS  # the checkpoint's: how the figures read
+    resized: str | None = None  # the style pool's resize, in one line (none when it needed none)
 
 
 def open_synthesizer(
@@ -155,6 +156,7 @@ def run_synthesis(
         manifest,
         merged.get("content_cer"),
         task=mine.task,
+        resized=mine.resized,
     )
 
 
@@ -176,7 +178,7 @@ def _write(
         "n": opts.n,
         "shard": list(shard) if shard else None,
         "content": spec.describe() | {"labels_sha256": opts.labels_digest()},
-        "styles": {"spec": synth.pool.spec, "pool_size": len(synth.pool.sources)},
+        "styles": {"spec": synth.pool.spec, "pool_size": len(synth.pool.sources), "resized": synth.pool.resized},
         "style_mix": opts.style_mix,
         "augment": opts.augment,
         "format": opts.fmt,
@@ -268,5 +270,14 @@ def _write(
             },
         )
         return SynthResult(
-            out, total, made, accuracy, elapsed, path, task_figures.get("content_cer"), status=status, task=synth.task
+            out,
+            total,
+            made,
+            accuracy,
+            elapsed,
+            path,
+            task_figures.get("content_cer"),
+            status=status,
+            task=synth.task,
+            resized=synth.pool.resized,
         )

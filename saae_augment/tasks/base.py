@@ -52,6 +52,7 @@ class Task(ABC):
     # recipe keys only the other task reads: set here they would be silently ignored, so they are refused
     foreign_options: ClassVar[tuple[str, ...]]
     eval_size: ClassVar[tuple[int, int]]  # eval-ocr's size when neither --size nor a synthetic set says
+    eval_size_from_test: ClassVar[bool]  # eval-ocr reads at the test set's own size (evaluation/run.py)
     recognizer_name: ClassVar[str]  # what eval-ocr's report calls the recognizer
     metric_columns: ClassVar[tuple[str, ...]]  # eval-ocr's table columns after regime and ratio
     rare_columns: ClassVar[tuple[str, ...]]  # and after them, when rare units were given or detected

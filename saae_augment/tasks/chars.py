@@ -27,6 +27,7 @@ class CharsTask(Task):
     name = "chars"
     foreign_options = ("data.pattern", "loss.w_ctc")
     eval_size = (28, 28)
+    eval_size_from_test = True
     recognizer_name = "small CNN"
     metric_columns = ("test accuracy % (mean ± std)",)
     rare_columns = ("rare classes: accuracy % (mean ± std)",)

@@ -31,6 +31,7 @@ class LinesTask(Task):
     name = "lines"
     foreign_options = ("train.style_source", "model.disc", "model.disc_hidden")
     eval_size = (32, 128)
+    eval_size_from_test = False
     recognizer_name = "CRNN + CTC, greedy decoding"
     metric_columns = ("word accuracy % (mean ± std)", "CER % (mean ± std)")
     rare_columns = ("rare lines: word acc %", "rare lines: CER %", "rare chars read %")

@@ -17,7 +17,6 @@ from saae_augment.data.charsets import CHARSETS
 from saae_augment.data.datasets import LabeledTensors, tensors_for
 from saae_augment.data.fontchoice import glyph_banks
 from saae_augment.data.fonts import resolve_font
-from saae_augment.data.load import load_dataset
 from saae_augment.distributed import World
 from saae_augment.errors import DatasetError
 from saae_augment.model.saae import build_model
@@ -54,13 +53,14 @@ def _grid_styles(val: LabeledTensors, n: int) -> torch.Tensor:
 
 def char_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World) -> Session:
     """Build everything the shared step loop needs for a character run (new or resumed)."""
-    r, data_spec, run, payload = opened.recipe, opened.data_spec, opened.run, opened.payload
-    rows = world.batch_rows(r.train.batch_size)
-    if r.train.threads:
-        torch.set_num_threads(r.train.threads)
+    data_spec, run, payload = opened.data_spec, opened.run, opened.payload
+    rows = world.batch_rows(opened.recipe.train.batch_size)
+    if opened.recipe.train.threads:
+        torch.set_num_threads(opened.recipe.train.threads)
 
     # --- data, glyphs ---------------------------------------------------------------------
-    dataset = load_dataset(data_spec, size=r.data.size, mode=r.data.mode, charset=_charset(r))
+    dataset = opened.load_data(_charset(opened.recipe), emit, world)
+    r = opened.recipe  # with the size the data set chose, where the recipe named none
     classes = dataset.classes
     if len(classes) < 2:
         raise DatasetError(f"{data_spec} has {len(classes)} class(es); the SAAE needs at least 2 to learn content")

@@ -32,7 +32,6 @@ from saae_augment.core.readerstart import PRETRAIN_STEPS
 from saae_augment.core.textmetrics import character_error_rate, word_accuracy
 from saae_augment.data.charsets import CHARSETS
 from saae_augment.data.datasets import to_tensor
-from saae_augment.data.load import load_dataset
 from saae_augment.data.warp import affine_warp, jitter_params
 from saae_augment.distributed import World
 from saae_augment.errors import DatasetError
@@ -65,13 +64,14 @@ def _charset(r: Recipe, labels: list[str]) -> str:
 
 def line_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World | None = None) -> Session:
     """Build everything the shared step loop needs for a line run (new or resumed)."""
-    r, data_spec, run, payload = opened.recipe, opened.data_spec, opened.run, opened.payload
+    data_spec, run, payload = opened.data_spec, opened.run, opened.payload
     world = world or World()
-    rows = world.batch_rows(r.train.batch_size)
-    if r.train.threads:
-        torch.set_num_threads(r.train.threads)
-    cs = r.data.charset
-    dataset = load_dataset(data_spec, size=r.data.size, mode=r.data.mode, charset=CHARSETS.get(cs, cs) if cs else None)
+    rows = world.batch_rows(opened.recipe.train.batch_size)
+    if opened.recipe.train.threads:
+        torch.set_num_threads(opened.recipe.train.threads)
+    cs = opened.recipe.data.charset
+    dataset = opened.load_data(CHARSETS.get(cs, cs) if cs else None, emit, world)
+    r = opened.recipe  # with the size the data set chose, where the recipe named none
     charset = _charset(r, dataset.labels)
     if len(charset) < 2:
         raise DatasetError(f"{data_spec} uses {len(charset)} character(s); the line SAAE needs at least 2")

@@ -6,7 +6,8 @@ from an `OpenedRun`.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import dataclasses
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from saae_augment.config import Recipe, apply_overrides, load_recipe, recipe_fro
 from saae_augment.core.checkpoint import CheckpointError, load_checkpoint
 from saae_augment.data.formats import absolute_spec, is_relative_spec
 from saae_augment.data.load import LabeledImages
+from saae_augment.data.sizing import load_sized
 from saae_augment.distributed import World
 from saae_augment.errors import SaaeError, UsageError
 from saae_augment.outfolder import claim_output
@@ -50,6 +52,20 @@ class OpenedRun:
                 "labels); resume with --data-changed-ok if that is intended, or train a new run"
             )
         return fingerprint
+
+    def load_data(
+        self, charset: str | None, emit: Callable[[str, dict[str, Any]], None], world: World
+    ) -> LabeledImages:
+        """The run's data at the recipe's size, or at the data's own (size.py) when the recipe
+        names none: that size is then written into the recipe, so config.yaml, the checkpoint and
+        every later synthesis use it. A resize is said in one line."""
+        r = self.recipe
+        dataset, size, note = load_sized(self.data_spec, r.data.size, r.data.mode, charset, "training data")
+        if r.data.size is None:
+            self.recipe = dataclasses.replace(r, data=dataclasses.replace(r.data, size=size))
+        if note and world.is_main and self.payload is None:  # said when the run began, not on each resume
+            emit("status", {"message": note})
+        return dataset
 
 
 def open_run(

@@ -51,6 +51,7 @@ DAMAGED = {
     "a weight edited without its digest": (_nan, False, "damaged"),
     "model.channels 100000": (lambda p: p["recipe"]["model"].update(channels=100000), True, "at most 1024"),
     "shared references that expand": (_bomb, False, "structure of over"),
+    "data.size removed": (lambda p: p["recipe"]["data"].update(size=None), True, "without data.size"),
 }
 
 
