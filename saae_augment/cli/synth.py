@@ -36,8 +36,8 @@ def synth(
     content: Annotated[
         str,
         typer.Option(
-            help="uniform; match (the training set's class frequencies); balance (every class equally often; "
-            "lines: the training texts' rare characters more often)."
+            help="uniform; match (the training set's class frequencies); balance (classes filled up so real + "
+            "synthetic are even: the rarest first; lines: the training texts' rare characters more often)."
         ),
     ] = "uniform",
     classes: Annotated[str | None, typer.Option(help="Only these classes, comma-separated: A,B,C.")] = None,

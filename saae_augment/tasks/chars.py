@@ -96,7 +96,7 @@ class CharsTask(Task):
         if options.texts is not None or options.pattern is not None:
             raise UsageError("--texts-file and --pattern are for line checkpoints (plates, words); use --labels-file")
         counts = synth.section.class_counts
-        return content_spec(synth.classes, options.content, counts, options.classes, options.labels)
+        return content_spec(synth.classes, options.content, counts, options.classes, options.labels, options.n)
 
 
 CHARS = CharsTask()

@@ -28,6 +28,7 @@ class CharSampler:
         warp: float = 0.0,
         glyph_background: float = 0.0,
         rows: slice = slice(None),
+        real_draw: str = "uniform",
     ):
         self.train, self.k, self.batch_size, self.seed, self.style_source = (
             train,
@@ -36,7 +37,7 @@ class CharSampler:
             seed,
             style_source,
         )
-        self.warp, self.glyph_background, self.rows = warp, glyph_background, rows
+        self.warp, self.glyph_background, self.rows, self.real_draw = warp, glyph_background, rows, real_draw
         order = torch.argsort(train.targets, stable=True)
         counts = torch.bincount(train.targets, minlength=n_classes)
         self.by_class, self.counts = order, counts
@@ -47,7 +48,12 @@ class CharSampler:
         recipe asks), the reconstruction content always from the first font."""
         g = torch_generator(self.seed, "step", step)
         rows, n = self.rows, self.batch_size
-        idx = torch.randint(len(self.train), (n,), generator=g)
+        if self.real_draw == "balanced":  # a class with images, then one of its images
+            present = torch.nonzero(self.counts).flatten()
+            y = present[torch.randint(len(present), (n,), generator=g)]
+            idx = self.by_class[self.offsets[y] + (torch.rand(n, generator=g) * self.counts[y]).long()]
+        else:
+            idx = torch.randint(len(self.train), (n,), generator=g)
         y = self.train.targets[idx]
         cross = (y + torch.randint(1, self.k, (n,), generator=g)) % self.k
         images = self.train.images

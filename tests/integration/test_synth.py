@@ -113,6 +113,17 @@ def test_classes_labels_file_and_match(smoke_run, tmp_path):
         synthesize(smoke_run, 8, tmp_path / "y", classes=["Q"])
 
 
+def test_balance_writes_exact_quotas_whatever_the_shards_and_records_them(smoke_run, tmp_path):
+    whole = synthesize(smoke_run, 30, tmp_path / "b", content="balance")
+    assert set(Counter(r["label"] for r in rows(whole.out)).values()) == {3}  # a balanced run: n/k each
+    quotas = json.loads(whole.manifest.read_text())["settings"]["content"]["quotas"]
+    assert quotas == dict.fromkeys("0123456789", 3)
+    for i in range(2):
+        synthesize(smoke_run, 30, tmp_path / f"s{i}", content="balance", shard=(i, 2))
+    merge_shards([tmp_path / "s0", tmp_path / "s1"], tmp_path / "merged")
+    assert tree_digest(tmp_path / "merged") == tree_digest(whole.out)
+
+
 def test_unlabeled_style_folder_and_style_mix(smoke_run, tmp_path):
     pool = tmp_path / "pool"
     for i in range(5):

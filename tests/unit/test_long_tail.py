@@ -14,7 +14,7 @@ from saae_augment.data.rarity import detect_rare, parse_rare, rare_units
 from saae_augment.errors import UsageError
 from saae_augment.evaluation.report import metric_columns, table_rows, verdict, verdict_line
 from saae_augment.tasks import CHARS, LINES
-from saae_augment.tasks.classes import content_spec
+from saae_augment.tasks.classes import content_spec, fill_quotas
 from saae_augment.tasks.texts import line_texts
 
 DIGITS = [str(d) for d in range(10)]
@@ -74,13 +74,33 @@ def test_a_skew_the_first_field_cannot_write_is_refused():
 
 
 def test_balanced_classes_come_out_equally_often_in_any_order_of_drawing():
-    spec = content_spec(DIGITS, "balance")
+    spec = content_spec(DIGITS, "balance", [7] * 10, n=1000)
     rng = np.random.default_rng(0)
     labels = [spec.draw(5, i, rng) for i in range(1000)]
     assert set(Counter(labels).values()) == {100}
-    assert labels[:10] != DIGITS  # shuffled within each block
+    assert labels[:10] != DIGITS  # shuffled
     assert [spec.draw(5, i, rng) for i in (999, 3, 500)] == [labels[999], labels[3], labels[500]]
     assert spec.describe()["mode"] == "balance"
+
+
+def test_balance_fills_a_long_tail_up_so_real_and_synthetic_are_even():
+    real = [50] * 5 + [2] * 5  # 50 images of 0-4, 2 of 5-9
+    spec = content_spec(DIGITS, "balance", real, n=5000)
+    counts = Counter(spec.draw(3, i, None) for i in range(5000))
+    assert sum(counts.values()) == 5000
+    totals = {c: counts[c] + r for c, r in zip(DIGITS, real, strict=True)}
+    assert max(totals.values()) - min(totals.values()) <= 1  # every class filled to the same level
+    assert counts["7"] == 524 and counts["0"] == 476
+    few = Counter(content_spec(DIGITS, "balance", real, n=100).draw(3, i, None) for i in range(100))
+    assert set(few) == set("56789") and set(few.values()) == {20}  # too few to reach the thick classes
+    assert content_spec(DIGITS, "balance", real, n=100).describe()["quotas"]["5"] == 20
+
+
+def test_fill_quotas_sum_to_n_and_favour_the_thin():
+    for real, n in (([5, 3], 1), ([0, 0, 0], 7), ([100, 1, 1, 30], 61), ([9] * 4, 3)):
+        q = fill_quotas(real, n)
+        assert sum(q) == n and all(x >= 0 for x in q)
+        assert all(qa >= qb for ra, qa in zip(real, q, strict=True) for rb, qb in zip(real, q, strict=True) if ra < rb)
 
 
 def test_balanced_line_texts_write_the_rare_characters_more_often():
@@ -154,3 +174,25 @@ def test_balance_spreads_a_uniform_pattern_over_the_whole_tail_and_away_from_the
     assert firsts["皖"] < 30  # 1/31 of a uniform pattern would be ~97
     tail = [n for p, n in firsts.items() if p != "皖"]
     assert len(tail) == 30 and max(tail) < 2 * min(tail)  # no one rare province crowds out the others
+
+
+def test_balanced_real_draws_show_thin_classes_as_often_as_thick_ones():
+    import torch
+
+    from saae_augment.data.datasets import LabeledTensors
+    from saae_augment.training.sampler import CharSampler
+
+    targets = torch.tensor([0] * 50 + [1] * 50 + [2] * 2 + [3])  # class 4 has no training image at all
+    images = torch.arange(len(targets), dtype=torch.float32).view(-1, 1, 1, 1).expand(-1, 1, 8, 8)  # pixel = index
+    train = LabeledTensors(images.contiguous(), targets, [f"{i}.png" for i in range(len(targets))])
+
+    def drawn(mode: str) -> Counter:
+        sampler = CharSampler(train, 5, 400, seed=1, style_source="self", real_draw=mode)
+        batch = sampler.batch(step=3, banks=torch.rand(1, 5, 1, 8, 8), device=torch.device("cpu"))
+        index = batch.real[:, 0, 0, 0].long()
+        assert torch.equal(targets[index], batch.targets)  # real training images, with their own labels
+        return Counter(batch.targets.tolist())
+
+    uniform, balanced = drawn("uniform"), drawn("balanced")
+    assert uniform[3] < 20 and uniform[0] > 150  # in proportion to the images
+    assert set(balanced) == {0, 1, 2, 3} and all(70 < v < 130 for v in balanced.values())  # a quarter each
