@@ -44,6 +44,7 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=3, help="eval-ocr seeds per regime")
     ap.add_argument("--eval-steps", type=int, default=400)
     ap.add_argument("--ratios", default="1,5,10")
+    ap.add_argument("--regime", action="append", help="only these regimes (repeatable; default all)")
     ap.add_argument("--keep", type=Path, help="write the split, run and report here instead of a temporary folder")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -86,6 +87,7 @@ def main() -> None:
             ratios=[float(r) for r in args.ratios.split(",")],
             seeds=args.seeds,
             steps=args.eval_steps,
+            regimes=args.regime,
             on_progress=lambda done, total, row, task: print(
                 json.dumps({k: v for k, v in row.items() if not k.startswith("_")}), flush=True
             ),
