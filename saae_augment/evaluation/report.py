@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from saae_augment.atomicio import write_text_atomic
+from saae_augment.evaluation.perclass import per_class_markdown, per_class_rows
 from saae_augment.tasks import Task
 
 COLOURS = {
@@ -187,7 +188,11 @@ def plot_confusion(
 
 
 def markdown(
-    task: Task, settings: dict[str, Any], summary: Sequence[dict[str, Any]], extra: Sequence[tuple[str, str]]
+    task: Task,
+    settings: dict[str, Any],
+    summary: Sequence[dict[str, Any]],
+    extra: Sequence[tuple[str, str]],
+    per_class: Sequence[dict[str, Any]] = (),
 ) -> str:
     """report.md: the table, the best regime, the verdict and the pictures."""
     b = best(summary)
@@ -233,9 +238,13 @@ def markdown(
         lines += ["", "![confusion matrix of the best regime](confusion.png)"]
     else:
         lines += ["", "Word accuracy: share of test lines read exactly; CER: edit distance per reference character."]
+    table = per_class_markdown(per_class, v, settings.get("rare") or [])
+    if table:
+        lines += ["", *table]
     for title, rel in extra:
         lines += ["", f"## {title}", "", f"![{title}]({rel})"]
-    lines += ["", "Files: `results.json`, `results.csv` (one row per regime × ratio × seed).", ""]
+    files = "`results.json`, `results.csv` (one row per regime × ratio × seed)"
+    lines += ["", f"Files: {files}" + (", `per_class.csv`." if per_class else "."), ""]
     return "\n".join(lines)
 
 
@@ -272,4 +281,7 @@ def write_outputs(
             preds,
             f"{b['regime']} ratio {fmt_ratio(b['ratio'])}: test predictions summed over seeds",
         )
-    write_text_atomic(out / "report.md", markdown(task, settings, summary, extra))
+    per_class = per_class_rows(runs, classes, test_labels) if task.confusion else []
+    if per_class:
+        write_text_atomic(out / "per_class.csv", pd.DataFrame(per_class).to_csv(index=False))
+    write_text_atomic(out / "report.md", markdown(task, settings, summary, extra, per_class))

@@ -60,6 +60,7 @@ EVAL_ENTRIES = [
     "results.csv",
     "accuracy.png",
     "confusion.png",
+    "per_class.csv",
     "real-vs-synth.png",
     "report.md",
     "style-grid.png",

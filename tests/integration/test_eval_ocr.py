@@ -81,6 +81,13 @@ def test_every_regime_gets_the_same_budget_and_results_match(toy, toy_synth, tmp
         - table[table.regime == "real"].n_train.iloc[0]
     )
     assert (n_extra == saved["settings"]["n_real_fit"]).all()  # ratio 1 = one synthetic per real sample
+    per_class = pd.read_csv(out / "per_class.csv", dtype={"class": str})
+    assert set(per_class["class"]) == set("0123456789") and (per_class.n_test == 6).all()
+    for row in saved["summary"]:  # each regime's mean over classes is its accuracy (the test set is balanced)
+        ratio = -1 if row["ratio"] is None else row["ratio"]
+        rows = per_class[(per_class.regime == row["regime"]) & (per_class.ratio.fillna(-1) == ratio)]
+        assert len(rows) == 10 and rows.accuracy.mean() == pytest.approx(row["mean"])
+    assert "## Per class" in (out / "report.md").read_text()
     # the verdict: best regime with our images against the best without them, from the same table
     v = saved["verdict"]
     by_key = {(r["regime"], r["ratio"]): r["mean"] for r in saved["summary"]}
