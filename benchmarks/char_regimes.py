@@ -38,6 +38,7 @@ def main() -> None:
     ap.add_argument("--recipe", default="digits")
     ap.add_argument("--set", dest="overrides", action="append", default=[], help="recipe override for the SAAE")
     ap.add_argument("--saae-seed", type=int, default=0)
+    ap.add_argument("--init", type=Path, help="start the SAAE from this base model (saae-augment pretrain)")
     ap.add_argument("--run", type=Path, help="reuse this SAAE run (trained on the same split) instead of training")
     ap.add_argument("--synth-n", type=int, default=5000)
     ap.add_argument("--content", default="uniform")

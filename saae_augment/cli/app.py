@@ -10,6 +10,7 @@ from saae_augment._version import __version__
 from saae_augment.cli import data as data_cmd
 from saae_augment.cli import evalgen as evalgen_cmd
 from saae_augment.cli import evalocr as evalocr_cmd
+from saae_augment.cli import pretrain as pretrain_cmd
 from saae_augment.cli import render as render_cmd
 from saae_augment.cli import synth as synth_cmd
 from saae_augment.cli import train as train_cmd
@@ -25,6 +26,7 @@ app = typer.Typer(
 )
 app.command("render")(render_cmd.render)
 app.command("train")(train_cmd.train)
+app.command("pretrain")(pretrain_cmd.pretrain)
 app.command("synth")(synth_cmd.synth)
 app.command("synth-merge")(synth_cmd.synth_merge)
 app.command("eval-ocr")(evalocr_cmd.eval_ocr)

@@ -70,6 +70,10 @@ def train(
     overwrite: Annotated[
         bool, typer.Option(help="Replace the run saae-augment wrote in --out before (never other files).")
     ] = False,
+    init: Annotated[
+        Path | None,
+        typer.Option(help="Start from a base model (`saae-augment pretrain`): its network, size and weights."),
+    ] = None,
     data_changed_ok: Annotated[
         bool, typer.Option(help="With --resume: continue although the run's data set changed since.")
     ] = False,
@@ -132,6 +136,7 @@ def train(
             on_event=on_event,
             overwrite=overwrite,
             accept_changed_data=data_changed_ok,
+            init=init,
         )
     if not result.main:
         return

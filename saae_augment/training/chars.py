@@ -22,6 +22,7 @@ from saae_augment.errors import DatasetError
 from saae_augment.model.saae import build_model
 from saae_augment.seeding import derive_seed
 from saae_augment.tasks.sections import CharSection
+from saae_augment.training.basestart import start_from_base
 from saae_augment.training.ema import ema_update
 from saae_augment.training.judge import accuracy, train_classifier
 from saae_augment.training.monitors import content_metrics
@@ -83,6 +84,11 @@ def char_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
     # --- models -------------------------------------------------------------------------
     torch.manual_seed(derive_seed(r.train.seed, "init"))
     model = build_model(r.model, channels, r.data.size, k)
+    if opened.init is not None and payload is None:
+        start_from_base(model, opened.init, classes, opened.init_from or "")
+        if world.is_main:
+            h, w = r.data.size
+            emit("status", {"message": f"starting from base model {opened.init_from} (its network, {h}×{w})"})
     nets = build_trainables(model.generator.to(dev), model.discriminator.to(dev), r, dev, world)
 
     step, elapsed_before = 0, 0.0
@@ -163,6 +169,7 @@ def char_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
         },
         summary_info={
             "data": data_spec,
+            **({"init_from": opened.init_from, "init_sha256": opened.init.get("digest")} if opened.init else {}),
             "classes": classes,
             "n_train": len(train_set),
             "n_val": len(val_set),

@@ -42,6 +42,7 @@ def train(
     handle_signals: bool = True,
     overwrite: bool = False,
     accept_changed_data: bool = False,
+    init: str | Path | None = None,
 ) -> TrainResult:
     """Train an SAAE on a labeled data set (`data`, default the embedded digits).
 
@@ -49,6 +50,8 @@ def train(
     checkpoint supplies recipe, data and state; overrides may then only change `train.*` budgets.
     `out` must be new or empty unless `overwrite` (which replaces what saae-augment wrote there).
     Resuming on data whose fingerprint differs from the checkpoint's needs `accept_changed_data`.
+    `init=BASE` starts a new character run from a base model (`pretrain`): its network, size and
+    weights (training/basestart.py).
     The recipe's task (`data.task`) chooses the session: characters (training/chars.py) or lines
     (plates, words; training/lines.py).
 
@@ -60,7 +63,7 @@ def train(
     emit = (on_event or (lambda kind, payload: None)) if world.is_main else (lambda kind, payload: None)
 
     def run() -> TrainResult:
-        opened = open_run(data, recipe, list(overrides or []), out, resume, world)
+        opened = open_run(data, recipe, list(overrides or []), out, resume, world, init)
         opened.accept_changed_data = accept_changed_data
         with claim_run(opened, world, overwrite):
             session = SESSIONS[opened.task](opened, dev, emit, world)
