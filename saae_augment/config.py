@@ -106,9 +106,6 @@ class TrainConfig:
     # The style image of step 1: the target itself (the paper), an augmented copy of it, another
     # image of the same class, or any other training image.
     style_source: Literal["self", "augmented", "same-class", "other"] = "self"
-    # Which real images a step draws: any training image (each equally often), or a class first,
-    # then one of its images (`balanced`: a long tail's thin classes are seen as often as the rest)
-    real_draw: Literal["uniform", "balanced"] = "uniform"
     # DiffAugment strength for what the discriminator sees (0 = off): keeps D from memorising a
     # small real set; see training/diffaug.py.
     d_augment: float = 1.0

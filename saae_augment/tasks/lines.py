@@ -29,7 +29,7 @@ class LinesTask(Task):
     """Lines: plates, words, any text of one or more characters per image."""
 
     name = "lines"
-    foreign_options = ("train.style_source", "train.real_draw", "model.disc", "model.disc_hidden")
+    foreign_options = ("train.style_source", "model.disc", "model.disc_hidden")
     eval_size = (32, 128)
     eval_size_from_test = False
     recognizer_name = "CRNN + CTC, greedy decoding"

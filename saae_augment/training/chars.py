@@ -116,7 +116,6 @@ def char_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
         r.glyph.warp,
         glyph_background=1.0 if r.glyph.invert else 0.0,
         rows=rows,
-        real_draw=r.train.real_draw,
     )
     autocast = autocast_for(dev, r.train.precision)
     grid_styles = _grid_styles(val_set if len(val_set) else train_set, GRID_ROWS).to(dev)

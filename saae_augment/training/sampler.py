@@ -28,7 +28,6 @@ class CharSampler:
         warp: float = 0.0,
         glyph_background: float = 0.0,
         rows: slice = slice(None),
-        real_draw: str = "uniform",
     ):
         self.train, self.k, self.batch_size, self.seed, self.style_source = (
             train,
@@ -37,7 +36,7 @@ class CharSampler:
             seed,
             style_source,
         )
-        self.warp, self.glyph_background, self.rows, self.real_draw = warp, glyph_background, rows, real_draw
+        self.warp, self.glyph_background, self.rows = warp, glyph_background, rows
         order = torch.argsort(train.targets, stable=True)
         counts = torch.bincount(train.targets, minlength=n_classes)
         self.by_class, self.counts = order, counts
@@ -48,12 +47,7 @@ class CharSampler:
         recipe asks), the reconstruction content always from the first font."""
         g = torch_generator(self.seed, "step", step)
         rows, n = self.rows, self.batch_size
-        if self.real_draw == "balanced":  # a class with images, then one of its images
-            present = torch.nonzero(self.counts).flatten()
-            y = present[torch.randint(len(present), (n,), generator=g)]
-            idx = self.by_class[self.offsets[y] + (torch.rand(n, generator=g) * self.counts[y]).long()]
-        else:
-            idx = torch.randint(len(self.train), (n,), generator=g)
+        idx = torch.randint(len(self.train), (n,), generator=g)
         y = self.train.targets[idx]
         cross = (y + torch.randint(1, self.k, (n,), generator=g)) % self.k
         images = self.train.images

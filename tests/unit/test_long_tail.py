@@ -174,25 +174,3 @@ def test_balance_spreads_a_uniform_pattern_over_the_whole_tail_and_away_from_the
     assert firsts["皖"] < 30  # 1/31 of a uniform pattern would be ~97
     tail = [n for p, n in firsts.items() if p != "皖"]
     assert len(tail) == 30 and max(tail) < 2 * min(tail)  # no one rare province crowds out the others
-
-
-def test_balanced_real_draws_show_thin_classes_as_often_as_thick_ones():
-    import torch
-
-    from saae_augment.data.datasets import LabeledTensors
-    from saae_augment.training.sampler import CharSampler
-
-    targets = torch.tensor([0] * 50 + [1] * 50 + [2] * 2 + [3])  # class 4 has no training image at all
-    images = torch.arange(len(targets), dtype=torch.float32).view(-1, 1, 1, 1).expand(-1, 1, 8, 8)  # pixel = index
-    train = LabeledTensors(images.contiguous(), targets, [f"{i}.png" for i in range(len(targets))])
-
-    def drawn(mode: str) -> Counter:
-        sampler = CharSampler(train, 5, 400, seed=1, style_source="self", real_draw=mode)
-        batch = sampler.batch(step=3, banks=torch.rand(1, 5, 1, 8, 8), device=torch.device("cpu"))
-        index = batch.real[:, 0, 0, 0].long()
-        assert torch.equal(targets[index], batch.targets)  # real training images, with their own labels
-        return Counter(batch.targets.tolist())
-
-    uniform, balanced = drawn("uniform"), drawn("balanced")
-    assert uniform[3] < 20 and uniform[0] > 150  # in proportion to the images
-    assert set(balanced) == {0, 1, 2, 3} and all(70 < v < 130 for v in balanced.values())  # a quarter each
