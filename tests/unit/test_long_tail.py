@@ -174,3 +174,20 @@ def test_balance_spreads_a_uniform_pattern_over_the_whole_tail_and_away_from_the
     assert firsts["皖"] < 30  # 1/31 of a uniform pattern would be ~97
     tail = [n for p, n in firsts.items() if p != "皖"]
     assert len(tail) == 30 and max(tail) < 2 * min(tail)  # no one rare province crowds out the others
+
+
+def test_thin_classes_are_asked_for_as_cross_content_as_often_as_thick_ones():
+    import torch
+
+    from saae_augment.data.datasets import LabeledTensors
+    from saae_augment.training.sampler import CharSampler
+
+    targets = torch.tensor([0] * 50 + [1] * 50 + [2] * 50 + [3] + [4])  # two classes with one image each
+    train = LabeledTensors(torch.rand(len(targets), 1, 8, 8), targets, [f"{i}.png" for i in range(len(targets))])
+    sampler = CharSampler(train, 5, 1000, seed=2, style_source="self")
+    batch = sampler.batch(step=1, banks=torch.rand(1, 5, 1, 8, 8), device=torch.device("cpu"))
+    asked = Counter(batch.cross_targets.tolist())
+    assert Counter(batch.targets.tolist())[3] < 30  # the thin classes are rarely the real image...
+    # ...but asked for at least as often as any thick class (the cross class is any class but the style's own)
+    assert min(asked[3], asked[4]) >= max(asked[0], asked[1], asked[2]) and min(asked.values()) > 120
+    assert not (batch.cross_targets == batch.targets).any()  # always another class than the style's own
