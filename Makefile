@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_OUT ?= demo-output
+LONG_TAIL_STEPS ?= 600
 
 .PHONY: demo demo-plates demo-words test install clean
 
@@ -25,9 +26,20 @@ demo: $(BIN)/.installed
 	$(BIN)/saae-augment train --data $(DEMO_OUT)/data/train --out $(DEMO_OUT)/run
 	$(BIN)/saae-augment synth --ckpt $(DEMO_OUT)/run --n 1000 --out $(DEMO_OUT)/synth
 	$(BIN)/saae-augment eval-ocr --train $(DEMO_OUT)/data/train --test $(DEMO_OUT)/data/test \
-		--synth $(DEMO_OUT)/synth --ckpt $(DEMO_OUT)/run --ratios 0,1,2,5,10 --seeds 3 --steps 200 \
+		--synth $(DEMO_OUT)/synth --ckpt $(DEMO_OUT)/run --ratios 0,1,5,10 --seeds 3 --steps 200 \
 		--out $(DEMO_OUT)/eval
-	@echo "demo done: open $(DEMO_OUT)/eval/report.md (table, accuracy.png, confusion.png, style grid, samples)"
+	$(BIN)/saae-augment data split digits --per-class 50 --rare 5,6,7,8,9:2 --test-per-class 120 \
+		--out $(DEMO_OUT)/long-tail/data
+	$(BIN)/saae-augment train --data $(DEMO_OUT)/long-tail/data/train --max-steps $(LONG_TAIL_STEPS) \
+		--out $(DEMO_OUT)/long-tail/run
+	$(BIN)/saae-augment synth --ckpt $(DEMO_OUT)/long-tail/run --n 2500 --out $(DEMO_OUT)/long-tail/synth
+	$(BIN)/saae-augment eval-ocr --train $(DEMO_OUT)/long-tail/data/train --test $(DEMO_OUT)/long-tail/data/test \
+		--synth $(DEMO_OUT)/long-tail/synth --ckpt $(DEMO_OUT)/long-tail/run --ratios 10 --seeds 3 --steps 200 \
+		--regime real+aug --regime real+fonts --regime real+aug+fonts --regime real+aug+synth \
+		--out $(DEMO_OUT)/long-tail/eval
+	@echo "balanced, 10 per class:"; grep -h "^Best with" $(DEMO_OUT)/eval/report.md
+	@echo "long tail, 50 per class for 0-4, 2 for 5-9:"; grep -h "^Best with" $(DEMO_OUT)/long-tail/eval/report.md
+	@echo "demo done: open $(DEMO_OUT)/eval/report.md and $(DEMO_OUT)/long-tail/eval/report.md"
 
 ## The line pipeline on procedural plate photos (needs a CJK font: apt-get install fonts-wqy-zenhei):
 ## make-plates -> train plates-cn -> synth -> eval-ocr with the CRNN, on a demo budget: 300 training

@@ -80,7 +80,7 @@ class _Recognizer(ABC):
         model = self._build().to(self.device)
         opt = torch.optim.Adam(model.parameters(), lr=self.lr)
         sched = self._schedule(opt, steps)
-        val_x = to_tensor(val_images).to(self.device)
+        val_x = to_tensor(val_images).to(self.device) if len(val_labels) else None  # None: keep the last weights
         best, best_acc, t0 = None, -1.0, time.perf_counter()
         check_every = max(1, steps // 10)
 
@@ -96,14 +96,15 @@ class _Recognizer(ABC):
 
         def keep_best(done: int) -> None:
             nonlocal best, best_acc
-            if done % check_every == 0 or done == steps:
+            if val_x is not None and (done % check_every == 0 or done == steps):
                 acc = self._accuracy(model, val_x, val_labels)
                 if acc >= best_acc:  # ties go to the later, longer-trained weights
                     best_acc, best = acc, copy.deepcopy(model.state_dict())
 
         done = fit(opt, sched, losses(), keep_best, autocast_for(self.device, self.precision, cpu_auto=True))
-        if best is None:  # time ran out before the first check
-            best_acc, best = self._accuracy(model, val_x, val_labels), model.state_dict()
+        if best is None:  # time ran out before the first check, or nothing to validate on
+            best_acc = self._accuracy(model, val_x, val_labels) if val_x is not None else float("nan")
+            best = model.state_dict()
         model.load_state_dict(best)
         self.model = model.eval()
         return {"val_acc": best_acc, "steps": done, "seconds": time.perf_counter() - t0}

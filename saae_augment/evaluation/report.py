@@ -203,7 +203,8 @@ def markdown(
         "",
         f"Recognizer: {task.recognizer_name}, {settings['steps']} steps of batch "
         f"{settings['batch_size']} per run, "
-        f"best-on-validation weights; {settings['seeds']} seed(s). Real training images: {settings['n_real_fit']} "
+        f"{'best-on-validation weights' if settings['n_val'] else 'last weights (no image left to validate on)'}; "
+        f"{settings['seeds']} seed(s). Real training images: {settings['n_real_fit']} "
         f"(+ {settings['n_val']} for validation), real test images: {settings['n_test']}, "
         f"image size {settings['size'][0]}x{settings['size'][1]}"
         + (f" ({settings['size_from']})." if settings.get("size_from") else "."),

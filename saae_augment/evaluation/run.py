@@ -213,9 +213,8 @@ def _evaluate(
     n_rare_test = sum(has_rare(t, rare_set, task.units) for t in test_data.labels)
     scored_rare = rare if n_rare_test else []  # no test item holds one: nothing to score apart
     fit_idx, val_idx = task.split(train_data.labels, val_fraction, 0)
-    if not val_idx:
-        raise UsageError(f"{train} is too small for a validation split (need 2+ images in some class)")
-    real, val = train_data.take(np.array(fit_idx)), train_data.take(np.array(val_idx))
+    # one image per class (few-shot) leaves nothing to validate on: every run then keeps its last weights
+    real, val = train_data.take(np.array(fit_idx)), train_data.take(np.array(val_idx, dtype=int))
     synth_pool = None
     for spec in synth:
         p, synth_report = labeled_pool(spec, size, task, classes)

@@ -73,3 +73,11 @@ def test_eval_ocr_reads_characters_at_the_test_sets_size_and_says_what_it_resize
     )
     report = (tmp_path / "E" / "report.md").read_text()
     assert "image size 28x28 (the test set's own size)" in report
+
+
+def test_eval_ocr_runs_with_one_image_per_class_keeping_each_runs_last_weights(tmp_path):
+    train, test = digits_at(tmp_path / "train", 16, copies=1), digits_at(tmp_path / "test", 16, seed=1)
+    result = evaluate_ocr(train, test, tmp_path / "E", ratios=[1], seeds=1, steps=3, regimes=["real", "real+fonts"])
+    assert result.settings["n_val"] == 0 and result.settings["n_real_fit"] == 10
+    assert {r["steps"] for r in result.runs} == {3} and all(r["val_acc"] != r["val_acc"] for r in result.runs)  # NaN
+    assert "last weights (no image left to validate on)" in (tmp_path / "E" / "report.md").read_text()
