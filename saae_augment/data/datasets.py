@@ -34,8 +34,13 @@ def to_uint8(batch: torch.Tensor) -> np.ndarray:
     return arr[:, 0] if arr.shape[1] == 1 else arr.transpose(0, 2, 3, 1)
 
 
+MIN_TO_HOLD_OUT = 3  # a class with fewer images keeps them all for training
+
+
 def stratified_split(labels: Sequence[str], val_fraction: float, seed: int) -> tuple[list[int], list[int]]:
-    """Per class, `val_fraction` of the samples (rounded, at least 1 where a class has ≥ 2) to val."""
+    """Per class, `val_fraction` of the samples (rounded, at least 1 where a class has at least
+    MIN_TO_HOLD_OUT) to val. A class with 2 images keeps both: holding one out would halve what
+    the SAAE and the recognizer learn that class from, where a long tail needs it most."""
     rng = np.random.default_rng(derive_seed(seed, "split"))
     by_class: dict[str, list[int]] = {}
     for i, label in enumerate(labels):
@@ -44,7 +49,7 @@ def stratified_split(labels: Sequence[str], val_fraction: float, seed: int) -> t
     for label in sorted(by_class):
         idx = np.array(by_class[label])
         rng.shuffle(idx)
-        n_val = 0 if len(idx) < 2 else max(1, round(len(idx) * val_fraction))
+        n_val = 0 if len(idx) < MIN_TO_HOLD_OUT else max(1, round(len(idx) * val_fraction))
         val.extend(idx[:n_val].tolist())
         train.extend(idx[n_val:].tolist())
     return sorted(train), sorted(val)

@@ -191,3 +191,14 @@ def test_thin_classes_are_asked_for_as_cross_content_as_often_as_thick_ones():
     # ...but asked for at least as often as any thick class (the cross class is any class but the style's own)
     assert min(asked[3], asked[4]) >= max(asked[0], asked[1], asked[2]) and min(asked.values()) > 120
     assert not (batch.cross_targets == batch.targets).any()  # always another class than the style's own
+
+
+def test_a_class_with_two_images_keeps_both_for_training():
+    from saae_augment.data.datasets import stratified_split
+
+    labels = ["0"] * 50 + ["1"] * 50 + ["7", "7"] + ["8", "8", "8"] + ["9"]
+    train, val = stratified_split(labels, 0.2, seed=0)
+    kept = Counter(labels[i] for i in train)
+    assert kept["7"] == 2 and kept["9"] == 1  # holding one out would halve what the class is learned from
+    assert kept["8"] == 2 and kept["0"] == 40  # three or more: a share is held out as before
+    assert sorted(train + val) == list(range(len(labels)))
