@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DEMO_OUT ?= demo-output
 LONG_TAIL_STEPS ?= 600
 
-.PHONY: demo demo-plates demo-words test install clean
+.PHONY: demo demo-plates demo-words base test install clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -77,6 +77,13 @@ demo-words: $(BIN)/.installed
 		--synth $(DEMO_OUT)-words/synth --ckpt $(DEMO_OUT)-words/run --ratios 1 --seeds 3 \
 		--out $(DEMO_OUT)-words/eval
 	@echo "done: open $(DEMO_OUT)-words/eval/report.md"
+
+## Base models for few-shot starts (`train --init bases/digits`): digits and alphanumerics at 32×32,
+## from every installed font that draws them (`saae-augment pretrain`), into $(BASE_OUT)/.
+BASE_OUT ?= bases
+base: $(BIN)/.installed
+	$(BIN)/saae-augment pretrain --charset digits --size 32 --out $(BASE_OUT)/digits
+	$(BIN)/saae-augment pretrain --charset alnum --size 32 --per-class 100 --out $(BASE_OUT)/alnum
 
 ## Run the test suite (slow end-to-end tests included).
 test: $(BIN)/.installed

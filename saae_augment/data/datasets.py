@@ -78,8 +78,10 @@ class LabeledTensors:
 def tensors_for(data: LabeledImages, classes: Sequence[str], indices: Sequence[int]) -> LabeledTensors:
     """The `indices` of a data set as tensors, labels mapped to `classes` positions."""
     index = {c: i for i, c in enumerate(classes)}
+    like = data.images[0]  # an empty split (two images per class keep both) still has the set's shape
+    picked = [data.images[i] for i in indices] or np.zeros((0, *like.shape), like.dtype)
     return LabeledTensors(
-        images=to_tensor([data.images[i] for i in indices]),
+        images=to_tensor(picked),
         targets=torch.tensor([index[data.labels[i]] for i in indices], dtype=torch.long),
         sources=[data.sources[i] for i in indices],
     )

@@ -81,3 +81,13 @@ def test_eval_ocr_runs_with_one_image_per_class_keeping_each_runs_last_weights(t
     assert result.settings["n_val"] == 0 and result.settings["n_real_fit"] == 10
     assert {r["steps"] for r in result.runs} == {3} and all(r["val_acc"] != r["val_acc"] for r in result.runs)  # NaN
     assert "last weights (no image left to validate on)" in (tmp_path / "E" / "report.md").read_text()
+
+
+def test_two_images_per_class_train_with_nothing_held_out_and_synthesize(tmp_path):
+    data = digits_at(tmp_path / "two", 16, copies=2)  # every class keeps both images for training
+    run = tmp_path / "run"
+    result = invoke("train", "--data", data, "--recipe", "smoke", "--max-steps", "2", "--out", run)
+    assert result.exit_code == 0, result.output
+    assert "20 training / 0 held-out images" in result.stderr
+    synth = invoke("synth", "--ckpt", run, "--n", "10", "--out", tmp_path / "s")
+    assert synth.exit_code == 0, synth.output
