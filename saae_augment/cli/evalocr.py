@@ -107,5 +107,5 @@ def eval_ocr(
     v = verdict(result.summary)
     if v is not None:
         out.print(verdict_line(v))
-    pictures = "accuracy.png, confusion.png" if result.task.confusion else "accuracy.png"
+    pictures = "accuracy.png, confusion.png, per_class.csv" if result.task.confusion else "accuracy.png"
     out.print(f"wrote {out_dir}/results.json, results.csv, {pictures}, report.md")

@@ -53,15 +53,21 @@ def size_note(what: str, sizes: Mapping[tuple[int, int], int], target: tuple[int
 
 
 def load_sized(
-    spec: str | Path, size: tuple[int, int] | None, mode: str, charset: str | None, what: str
+    spec: str | Path,
+    size: tuple[int, int] | None,
+    mode: str,
+    charset: str | None,
+    what: str,
+    why: str = "the recipe's data.size",
 ) -> tuple[LabeledImages, tuple[int, int], str | None]:
     """`spec` loaded at `size`, or at its own working size when `size` is None; with the size
-    used and the one-line note on what was resized (None when nothing was). Without a size the
+    used and the one-line note on what was resized (None when nothing was; `why` says where a
+    given size came from). Without a size the
     images are held at their own size until the size is known: fine for character crops, which
     is why the line recipes (camera-sized plates) name theirs."""
     if size is not None:
         data = load_dataset(spec, size=size, mode=mode, charset=charset)
-        target, why = (int(size[0]), int(size[1])), "the recipe's data.size"
+        target = (int(size[0]), int(size[1]))
     else:
         data = load_dataset(spec, size=None, mode=mode, charset=charset)
         target, why = working_size(data.report.sizes), "its own size, rounded for the networks"

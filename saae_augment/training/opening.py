@@ -63,7 +63,8 @@ class OpenedRun:
         names none: that size is then written into the recipe, so config.yaml, the checkpoint and
         every later synthesis use it. A resize is said in one line."""
         r = self.recipe
-        dataset, size, note = load_sized(self.data_spec, r.data.size, r.data.mode, charset, "training data")
+        why = "the base model's size" if self.init is not None else "the recipe's data.size"
+        dataset, size, note = load_sized(self.data_spec, r.data.size, r.data.mode, charset, "training data", why)
         if self.init is not None:  # before anything is said: a base without the data's classes is refused
             check_base_covers(self.init, dataset.classes, self.init_from or "")
         if r.data.size is None:

@@ -67,6 +67,7 @@ def test_train_init_fine_tunes_at_the_bases_size_and_records_it(base, glyph_fold
     )
     assert result.exit_code == 0, result.output
     assert f"starting from base model {base}" in result.stderr
+    assert "brought to 16×16 (the base model's size)" in result.stderr  # 20×20 crops, a 16×16 base
     assert yaml.safe_load((run / "config.yaml").read_text())["data"]["size"] == [16, 16]  # the base's, not 20×20
     summary = json.loads((run / "summary.json").read_text())
     assert summary["init_from"].startswith(str(base)) and summary["init_sha256"]
