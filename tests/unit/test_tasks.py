@@ -62,12 +62,12 @@ def test_labels_declare_lines_as_soon_as_one_is_longer_than_a_character():
 
 
 def test_the_split_rules_differ_by_task():
-    labels = ["a"] * 10 + ["b"] * 2
+    labels = ["a"] * 10 + ["b"] * 3 + ["c"] * 2
     train, val = CHARS.split(labels, 0.25, 0)
-    assert {labels[i] for i in val} == {"a", "b"}  # stratified: the rare class is in both parts
-    assert {labels[i] for i in train} == {"a", "b"}
+    assert {labels[i] for i in val} == {"a", "b"}  # stratified: a class of three is in both parts...
+    assert {labels[i] for i in train} == {"a", "b", "c"}  # ...a class of two keeps both for training
     train, val = LINES.split(labels, 0.25, 0)
-    assert sorted(train + val) == list(range(12)) and len(val) == 3
+    assert sorted(train + val) == list(range(15)) and len(val) == 4
 
 
 def test_vocabulary_and_scores():
