@@ -42,6 +42,32 @@ def save_png(path: Path, arr: np.ndarray, mode: str | None = None) -> Path:
     return path
 
 
+def digit_crops(
+    root: Path,
+    size: int = 16,
+    faces: tuple[str, ...] = ("DejaVuSans.ttf",),
+    copies: int = 1,
+    seed: int = 0,
+    noise: int = 20,
+) -> Path:
+    """A labels.csv folder of the ten digits drawn at `size` in each DejaVu face, `copies` noisy
+    copies of each (±`noise` grey levels, from `seed`)."""
+    from saae_augment.data.fonts import default_font_path, open_font
+
+    ttf = default_font_path().parent
+    rng = np.random.default_rng(seed)
+    lines, n = ["path,label"], 0
+    for face in faces:
+        for g in render_glyphs(list("0123456789"), open_font(ttf / face), size=size)[0]:
+            for _ in range(copies):
+                img = np.clip(g.image.astype(int) + rng.integers(-noise, noise + 1, g.image.shape), 0, 255)
+                save_png(root / "img" / f"{n}.png", img.astype(np.uint8))
+                lines.append(f"img/{n}.png,{g.text}")
+                n += 1
+    (root / "labels.csv").write_text("\n".join(lines) + "\n")
+    return root
+
+
 @pytest.fixture
 def csv_folder(tmp_path: Path) -> Path:
     """6 good samples listed in labels.csv, with an extra column like synth writes."""

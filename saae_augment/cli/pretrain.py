@@ -29,12 +29,11 @@ def pretrain(
 ) -> None:
     """Train a base model on every installed font that draws the charset (with warps, stroke-width
     changes, blur, noise); fine-tune it on your images with `train --data DIR --init BASE`."""
-    from saae_augment.data.charsets import resolve_charset
+    from saae_augment.data.charsets import CHARSETS, resolve_charset
     from saae_augment.sets.pretrain import pretrain as run_pretrain
 
-    chars = resolve_charset(charset, chars) or resolve_charset("digits")
-    if chars is None:  # pragma: no cover (digits is a preset)
-        raise AssertionError("no charset")
+    chosen = resolve_charset(charset, chars) if charset or chars else CHARSETS["digits"]
+    hw = parse_size(size)
     overrides = [*(set_ or []), *([f"train.max_steps={max_steps}"] if max_steps else [])]
     progress = make_progress()
     bar = progress.add_task("rendering the base set", total=None)
@@ -55,8 +54,8 @@ def pretrain(
     with progress:
         result = run_pretrain(
             out_dir,
-            chars,
-            parse_size(size),
+            chosen or "",
+            hw,
             per_class,
             recipe,
             overrides,
@@ -68,7 +67,7 @@ def pretrain(
         )
     s = result.summary
     out.print(
-        f"base model {out_dir}: {len(s['classes'])} classes at {parse_size(size)[0]}×{parse_size(size)[1]}, "
+        f"base model {out_dir}: {len(s['classes'])} classes at {hw[0]}×{hw[1]}, "
         f"{s['step']} steps in {s['elapsed_s']:.0f} s, content accuracy {s['content_acc']:.1%}; "
         f"fine-tune it with: saae-augment train --data YOUR_DATA --init {out_dir}"
     )

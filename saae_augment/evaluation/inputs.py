@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from saae_augment.data.load import LabeledImages, list_labels, load_dataset
+from saae_augment.data.sizing import load_sized
 from saae_augment.errors import UsageError
 from saae_augment.evaluation.regimes import Pool
 from saae_augment.tasks import CHARS, Task, task_named, task_of_labels, task_of_synthesis
@@ -23,6 +24,35 @@ def labeled_pool(
     """Images of `spec` at `size`; with a `vocabulary`, only what a recognizer of it can read."""
     data = load_dataset(spec, size=size, mode="L", charset="".join(vocabulary) if vocabulary else None)
     return pool_of(data, task, vocabulary), data.report
+
+
+def eval_size(
+    task: Task, size: tuple[int, int] | None, test: str | Path, synth: Sequence[str | Path]
+) -> tuple[tuple[int, int], str, LabeledImages | None]:
+    """(size, why, the test set when loading it chose the size). Characters are read at the test
+    set's own size (data/sizing.py): what the user's recognizer will read. Lines keep the
+    synthetic set's size (else the task's), because plate and word crops come at camera sizes
+    and a line recognizer works at a fixed height."""
+    if size is not None:
+        return (int(size[0]), int(size[1])), "--size", None
+    if task.eval_size_from_test:
+        data, chosen, _ = load_sized(test, None, "L", None, "test set")
+        return chosen, "the test set's own size", data
+    if synth:
+        return _synth_size(synth[0]), "the synthetic set's size", None
+    return task.eval_size, f"the {task.name} task's default", None
+
+
+def _synth_size(spec: str | Path) -> tuple[int, int]:
+    """A synthetic set's size from its manifest (written by synth), without decoding the whole
+    set; a set without one (another tool's folder) is read for it."""
+    manifest = Path(spec) / "manifest.json"
+    try:
+        h, w = json.loads(manifest.read_text(encoding="utf-8"))["settings"]["size"]
+        return int(h), int(w)
+    except (OSError, ValueError, KeyError, TypeError):
+        h, w = load_dataset(spec, mode="L").images[0].shape[:2]
+        return int(h), int(w)
 
 
 def pool_of(data: LabeledImages, task: Task, vocabulary: Sequence[str] | None) -> Pool:

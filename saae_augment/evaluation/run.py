@@ -18,12 +18,12 @@ import numpy as np
 
 from saae_augment._version import __version__
 from saae_augment.data.augment import Augmenter
-from saae_augment.data.load import LabeledImages, load_dataset
+from saae_augment.data.load import load_dataset
 from saae_augment.data.rarity import has_rare, rare_units
 from saae_augment.data.sheet import real_beside_synthetic
-from saae_augment.data.sizing import load_sized, size_note
+from saae_augment.data.sizing import size_note
 from saae_augment.errors import UsageError
-from saae_augment.evaluation.inputs import check_synth_complete, choose_task, labeled_pool, pool_of
+from saae_augment.evaluation.inputs import check_synth_complete, choose_task, eval_size, labeled_pool, pool_of
 from saae_augment.evaluation.regimes import (
     ADDITIVE,
     NEEDS_FONTS,
@@ -39,8 +39,6 @@ from saae_augment.evaluation.report import write_outputs
 from saae_augment.evaluation.summary import summarize
 from saae_augment.outfolder import claim_output
 from saae_augment.tasks import Task
-
-LINE_SIZE = (32, 128)
 
 
 @dataclass
@@ -152,24 +150,6 @@ def evaluate_ocr(
         )
 
 
-def _eval_size(
-    task: Task, size: tuple[int, int] | None, test: str | Path, synth: Sequence[str | Path]
-) -> tuple[tuple[int, int], str, LabeledImages | None]:
-    """(size, why, the test set when loading it chose the size). Characters are read at the test
-    set's own size (data/sizing.py): what the user's recognizer will read. Lines keep the
-    synthetic set's size (else the task's), because plate and word crops come at camera sizes
-    and a line recognizer works at a fixed height."""
-    if size is not None:
-        return (int(size[0]), int(size[1])), "--size", None
-    if task.eval_size_from_test:
-        data, chosen, _ = load_sized(test, None, "L", None, "test set")
-        return chosen, "the test set's own size", data
-    if synth:
-        first = load_dataset(synth[0], mode="L")
-        return first.images[0].shape[:2], "the synthetic set's size", None
-    return task.eval_size, f"the {task.name} task's default", None
-
-
 def _evaluate(
     task: Task,
     task_source: str,
@@ -191,7 +171,7 @@ def _evaluate(
     rare_spec: str,
 ) -> EvalResult:
     t_start = time.perf_counter()
-    size, size_from, test_loaded = _eval_size(task, size, test, synth)
+    size, size_from, test_loaded = eval_size(task, size, test, synth)
     train_data, train_report = labeled_pool(train, size, task, None)
     classes = task.vocabulary(train_data.labels)  # classes (chars) or characters (lines, read by CTC)
     if len(classes) < 2:

@@ -2,33 +2,19 @@
 
 import json
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from saae_augment.core import recognizers as recognizer_module
-from saae_augment.data.fonts import default_font_path, open_font
-from saae_augment.data.glyphs import render_glyphs
 from saae_augment.evaluation.run import evaluate_ocr
 from saae_augment.synthesis.run import synthesize
-from tests.conftest import save_png
+from tests.conftest import digit_crops
 
 
 def glyph_set(root, noise_seed, copies=3):
     """Digits in three DejaVu faces, `copies` noisy copies each: clean and separable."""
-    ttf = default_font_path().parent
-    fonts = [open_font(ttf / n) for n in ("DejaVuSans.ttf", "DejaVuSerif.ttf", "DejaVuSansMono.ttf")]
-    rng = np.random.default_rng(noise_seed)
-    lines, n = ["path,label"], 0
-    for font in fonts:
-        for g in render_glyphs(list("0123456789"), font, size=16)[0]:
-            for _ in range(copies):
-                img = np.clip(g.image.astype(int) + rng.integers(-25, 26, g.image.shape), 0, 255).astype(np.uint8)
-                save_png(root / "img" / f"{n}.png", img)
-                lines.append(f"img/{n}.png,{g.text}")
-                n += 1
-    (root / "labels.csv").write_text("\n".join(lines) + "\n")
-    return root
+    faces = ("DejaVuSans.ttf", "DejaVuSerif.ttf", "DejaVuSansMono.ttf")
+    return digit_crops(root, 16, faces, copies, noise_seed, noise=25)
 
 
 @pytest.fixture(scope="module")

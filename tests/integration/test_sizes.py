@@ -3,29 +3,16 @@ data's own size, and every resize is said (issue 19: 28×28 digits were silently
 
 import json
 
-import numpy as np
 import yaml
 from PIL import Image
 
-from saae_augment.data.fonts import default_font_path, open_font
-from saae_augment.data.glyphs import render_glyphs
 from saae_augment.evaluation.run import evaluate_ocr
-from tests.conftest import invoke, save_png
+from tests.conftest import digit_crops, invoke
 
 
 def digits_at(root, size, copies=2, seed=0):
     """A labels.csv folder of the ten digits drawn at `size`×`size`, with noise."""
-    font = open_font(default_font_path())
-    rng = np.random.default_rng(seed)
-    lines, n = ["path,label"], 0
-    for g in render_glyphs(list("0123456789"), font, size=size)[0]:
-        for _ in range(copies):
-            img = np.clip(g.image.astype(int) + rng.integers(-20, 21, g.image.shape), 0, 255).astype(np.uint8)
-            save_png(root / "img" / f"{n}.png", img)
-            lines.append(f"img/{n}.png,{g.text}")
-            n += 1
-    (root / "labels.csv").write_text("\n".join(lines) + "\n")
-    return root
+    return digit_crops(root, size, copies=copies, seed=seed)
 
 
 def test_a_recipe_without_size_trains_and_synthesizes_at_the_datas_own_size(tmp_path):
