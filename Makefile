@@ -82,12 +82,14 @@ demo-words: $(BIN)/.installed
 		--out $(DEMO_OUT)-words/eval
 	@echo "done: open $(DEMO_OUT)-words/eval/report.md"
 
-## Base models for few-shot starts (`train --init bases/digits`): digits and alphanumerics at 32×32,
-## from every installed font that draws them (`saae-augment pretrain`), into $(BASE_OUT)/.
+## Base models for few-shot starts: digits and alphanumerics at 32×32, from every installed font
+## that draws them (`saae-augment pretrain`), into $(BASE_OUT)/, and each base.pt with its manifest
+## into the package (saae_augment/bases/), where `train --init auto` (the default) finds it.
 BASE_OUT ?= bases
 base: $(BIN)/.installed
 	$(BIN)/saae-augment pretrain --charset digits --size 32 --out $(BASE_OUT)/digits
-	$(BIN)/saae-augment pretrain --charset alnum --size 32 --per-class 100 --out $(BASE_OUT)/alnum
+	cp $(BASE_OUT)/digits/base.pt saae_augment/bases/digits.pt
+	cp $(BASE_OUT)/digits/manifest.json saae_augment/bases/digits.json
 
 ## Run the test suite (slow end-to-end tests included).
 test: $(BIN)/.installed

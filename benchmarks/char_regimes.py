@@ -38,7 +38,9 @@ def main() -> None:
     ap.add_argument("--recipe", default="digits")
     ap.add_argument("--set", dest="overrides", action="append", default=[], help="recipe override for the SAAE")
     ap.add_argument("--saae-seed", type=int, default=0)
-    ap.add_argument("--init", type=Path, help="start the SAAE from this base model (saae-augment pretrain)")
+    ap.add_argument(
+        "--init", default="auto", help="base model: auto (default: a packaged one that fits), none, a name, a folder"
+    )
     ap.add_argument("--run", type=Path, help="reuse this SAAE run (trained on the same split) instead of training")
     ap.add_argument("--synth-n", type=int, default=5000)
     ap.add_argument("--content", default="uniform")
@@ -58,7 +60,7 @@ def main() -> None:
         over = [f"train.seed={args.saae_seed}", *args.overrides]
         if args.run is None:
             run_dir = train(
-                root / "data" / "train", args.recipe, over, root / "run", device="cpu", overwrite=True
+                root / "data" / "train", args.recipe, over, root / "run", device="cpu", overwrite=True, init=args.init
             ).run_dir
         else:
             run_dir = args.run

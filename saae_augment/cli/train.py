@@ -71,9 +71,12 @@ def train(
         bool, typer.Option(help="Replace the run saae-augment wrote in --out before (never other files).")
     ] = False,
     init: Annotated[
-        Path | None,
-        typer.Option(help="Start from a base model (`saae-augment pretrain`): its network, size and weights."),
-    ] = None,
+        str,
+        typer.Option(
+            help="Start characters from a base model: auto (a packaged one whose network and classes fit), "
+            "none (from scratch), a packaged name (digits) or a `saae-augment pretrain` folder."
+        ),
+    ] = "auto",
     data_changed_ok: Annotated[
         bool, typer.Option(help="With --resume: continue although the run's data set changed since.")
     ] = False,

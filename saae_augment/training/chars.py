@@ -22,7 +22,7 @@ from saae_augment.errors import DatasetError
 from saae_augment.model.saae import build_model
 from saae_augment.seeding import derive_seed
 from saae_augment.tasks.sections import CharSection
-from saae_augment.training.basestart import start_from_base
+from saae_augment.training.basestart import init_note, start_from_base
 from saae_augment.training.ema import ema_update
 from saae_augment.training.judge import accuracy, train_classifier
 from saae_augment.training.monitors import content_metrics
@@ -85,10 +85,9 @@ def char_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
     torch.manual_seed(derive_seed(r.train.seed, "init"))
     model = build_model(r.model, channels, r.data.size, k)
     if opened.init is not None and payload is None:
-        start_from_base(model, opened.init, classes, opened.init_from or "")
+        start_from_base(model, opened.init, classes, r.data.size, opened.init_from or "")
         if world.is_main:
-            h, w = r.data.size
-            emit("status", {"message": f"starting from base model {opened.init_from} (its network, {h}×{w})"})
+            emit("status", {"message": f"starting from base model {opened.init_from} ({init_note(opened.init, r)})"})
     nets = build_trainables(model.generator.to(dev), model.discriminator.to(dev), r, dev, world)
 
     step, elapsed_before = 0, 0.0

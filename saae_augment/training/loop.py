@@ -42,7 +42,7 @@ def train(
     handle_signals: bool = True,
     overwrite: bool = False,
     accept_changed_data: bool = False,
-    init: str | Path | None = None,
+    init: str | Path | None = "auto",
 ) -> TrainResult:
     """Train an SAAE on a labeled data set (`data`, default the embedded digits).
 
@@ -50,8 +50,10 @@ def train(
     checkpoint supplies recipe, data and state; overrides may then only change `train.*` budgets.
     `out` must be new or empty unless `overwrite` (which replaces what saae-augment wrote there).
     Resuming on data whose fingerprint differs from the checkpoint's needs `accept_changed_data`.
-    `init=BASE` starts a new character run from a base model (`pretrain`): its network, size and
-    weights (training/basestart.py).
+    A new character run starts from a base model (training/bases.py): `init="auto"` takes a base
+    packaged with saae-augment when its network is the recipe's and it knows the data's classes,
+    `None`/"none" trains from scratch, a name or a `pretrain` folder picks one; its weights are
+    resampled to the run's size (training/basestart.py).
     The recipe's task (`data.task`) chooses the session: characters (training/chars.py) or lines
     (plates, words; training/lines.py).
 

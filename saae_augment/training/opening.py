@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from saae_augment.config import Recipe, apply_overrides, load_recipe, recipe_from_dict, recipe_to_dict
-from saae_augment.core.checkpoint import CheckpointError, load_checkpoint, resolve_checkpoint_path
+from saae_augment.core.checkpoint import CheckpointError, load_checkpoint
 from saae_augment.data.formats import absolute_spec, is_relative_spec
 from saae_augment.data.load import LabeledImages
 from saae_augment.data.sizing import load_sized
@@ -21,6 +21,7 @@ from saae_augment.distributed import World
 from saae_augment.errors import SaaeError, UsageError
 from saae_augment.outfolder import claim_output
 from saae_augment.tasks import CHARS, Task, task_of_checkpoint, task_of_recipe
+from saae_augment.training.bases import AUTO, NONE, BaseChoice, choose_base
 from saae_augment.training.basestart import check_base_covers
 from saae_augment.training.rundir import RUN_ENTRIES, RunDir
 
@@ -43,6 +44,7 @@ class OpenedRun:
     accept_changed_data: bool = False
     init: dict[str, Any] | None = None  # `--init BASE`: the base model's checkpoint, checked
     init_from: str | None = None
+    init_candidates: BaseChoice | None = None  # `--init auto`: packaged bases, picked by the data's classes
 
     def check_data(self, dataset: LabeledImages) -> str:
         """The data's fingerprint; on resume it must be the one the checkpoint recorded, unless
@@ -63,10 +65,23 @@ class OpenedRun:
         names none: that size is then written into the recipe, so config.yaml, the checkpoint and
         every later synthesis use it. A resize is said in one line."""
         r = self.recipe
-        why = "the base model's size" if self.init is not None else "the recipe's data.size"
-        dataset, size, note = load_sized(self.data_spec, r.data.size, r.data.mode, charset, "training data", why)
+        dataset, size, note = load_sized(
+            self.data_spec, r.data.size, r.data.mode, charset, "training data", "the recipe's data.size"
+        )
         if self.init is not None:  # before anything is said: a base without the data's classes is refused
             check_base_covers(self.init, dataset.classes, self.init_from or "")
+        elif self.init_candidates is not None and self.init_candidates.candidates and self.payload is None:
+            picked = self.init_candidates.pick(dataset.classes)
+            if picked is not None:
+                self.init_from, self.init = picked
+            elif world.is_main:
+                emit(
+                    "status",
+                    {
+                        "message": "no packaged base model knows every class of the data: training from "
+                        f"scratch (saae-augment pretrain --charset ... makes one; --init {NONE} says so)"
+                    },
+                )
         if r.data.size is None:
             self.recipe = dataclasses.replace(r, data=dataclasses.replace(r.data, size=size))
         if note and world.is_main and self.payload is None:  # said when the run began, not on each resume
@@ -74,15 +89,9 @@ class OpenedRun:
         return dataset
 
 
-def base_checkpoint(base: str | Path) -> Path:
-    """A base model as `pretrain` writes it (BASE/run/checkpoints/last.pt), a run folder or a file."""
-    p = Path(base)
-    return resolve_checkpoint_path(p / "run" if (p / "run" / "checkpoints").is_dir() else p)
-
-
 def _with_base(recipe: Recipe, base: dict[str, Any], where: Path) -> Recipe:
-    """The run's recipe with the base model's network, size, mode and glyphs: the weights only fit
-    the network they were trained in, at the size they were trained at."""
+    """The run's recipe with the base model's network, mode and glyphs: the weights only fit the
+    network they were trained in. The size stays the run's: the base is resampled to it."""
     if task_of_checkpoint(base) is not CHARS or recipe.data.task != "chars":
         raise UsageError(f"--init {where}: base models are for characters; lines train from their recipe")
     b = recipe_from_dict(base["recipe"])
@@ -90,7 +99,7 @@ def _with_base(recipe: Recipe, base: dict[str, Any], where: Path) -> Recipe:
         recipe,
         model=b.model,
         glyph=b.glyph,
-        data=dataclasses.replace(recipe.data, size=b.data.size, mode=b.data.mode),
+        data=dataclasses.replace(recipe.data, mode=b.data.mode),
     )
 
 
@@ -101,24 +110,25 @@ def open_run(
     out: str | Path | None,
     resume: str | Path | None,
     world: World | None = None,
-    init: str | Path | None = None,
+    init: str | Path | None = AUTO,
 ) -> OpenedRun:
     """With `resume=RUN`, the run's checkpoint supplies recipe, data and state; overrides may
-    then only change `train.*` budgets. With `init=BASE` a new run starts from a base model's
-    weights (pretrain), in its network and at its size. Every rank opens the same folder."""
+    then only change `train.*` budgets. A new character run starts from a base model's weights
+    (training/bases.py: `auto` picks a packaged one that fits, `none` none, or a name or path), in
+    its network. Every rank opens the same folder."""
     world = world or World()
     if resume is None:
         recipe_obj = _resolve_recipe(recipe, overrides)
-        base, where = None, None
-        if init is not None:
-            where = base_checkpoint(init)
-            base = load_checkpoint(where)
-            recipe_obj = _with_base(recipe_obj, base, where)
+        choice = choose_base(init, recipe_obj)
+        if choice.payload is not None:
+            recipe_obj = _with_base(recipe_obj, choice.payload, Path(choice.where or ""))
         run = RunDir(Path(out) if out else world.broadcast(RunDir.default_path(recipe_obj.name)))
         task = task_of_recipe(recipe_obj)  # refuses options of the other task before any folder exists
         spec = absolute_spec(data) if data is not None else "digits"
-        return OpenedRun(recipe_obj, spec, run, None, task, init=base, init_from=str(where) if where else None)
-    if init is not None:
+        return OpenedRun(
+            recipe_obj, spec, run, None, task, init=choice.payload, init_from=choice.where, init_candidates=choice
+        )
+    if init is not None and str(init) not in (AUTO, NONE):
         raise UsageError("--init starts a new run from a base model; --resume continues a run: use one")
     resume_dir = Path(resume)
     if (

@@ -1,5 +1,6 @@
 """Base models: `pretrain` renders a degraded set from installed fonts and trains on it; `train
---init BASE` starts a user's run from its weights, in its network and at its size."""
+--init BASE` starts a user's run from its weights, in its network, at the data's size; `--init auto`
+(the default) does so from a packaged base when one fits."""
 
 import json
 
@@ -9,12 +10,13 @@ import torch
 import yaml
 
 from saae_augment.config import load_recipe
-from saae_augment.core.checkpoint import load_checkpoint
+from saae_augment.core.checkpoint import file_sha256, load_checkpoint
 from saae_augment.data.load import load_dataset
 from saae_augment.model.saae import build_model
 from saae_augment.sets.baseset import degrade, make_base_set
 from saae_augment.sets.pretrain import pretrain
-from saae_augment.training.basestart import start_from_base
+from saae_augment.training import bases
+from saae_augment.training.basestart import resample_first_dense, start_from_base
 from tests.conftest import assert_one_line_error, invoke
 
 
@@ -51,7 +53,7 @@ def test_a_run_for_some_classes_keeps_the_base_generator_and_its_classes_rows(ba
     payload = load_checkpoint(base / "run")
     recipe = load_recipe("smoke", ["data.size=[16,16]"])
     model = build_model(recipe.model, 1, (16, 16), 3)
-    start_from_base(model, payload, ["3", "5", "7"], str(base))
+    start_from_base(model, payload, ["3", "5", "7"], (16, 16), str(base))
     for k, v in model.generator.state_dict().items():
         assert torch.equal(v, payload["state"]["generator"][k]), k
     head = payload["state"]["discriminator"]
@@ -60,30 +62,139 @@ def test_a_run_for_some_classes_keeps_the_base_generator_and_its_classes_rows(ba
     assert torch.equal(w, head[f"head.{last}.weight"][[3, 5, 7, 10]])  # the three classes, then "fake"
 
 
-def test_train_init_fine_tunes_at_the_bases_size_and_records_it(base, glyph_folder, tmp_path):
-    run = tmp_path / "run"
-    result = invoke(
-        "train", "--data", glyph_folder, "--recipe", "smoke", "--init", base, "--max-steps", "2", "--out", run
-    )
-    assert result.exit_code == 0, result.output
-    assert f"starting from base model {base}" in result.stderr
-    assert "brought to 16×16 (the base model's size)" in result.stderr  # 20×20 crops, a 16×16 base
-    assert yaml.safe_load((run / "config.yaml").read_text())["data"]["size"] == [16, 16]  # the base's, not 20×20
-    summary = json.loads((run / "summary.json").read_text())
-    assert summary["init_from"].startswith(str(base)) and summary["init_sha256"]
+def test_the_base_file_is_the_run_in_half_precision_without_optimizer_or_glyph_banks(base):
+    packed, run = load_checkpoint(base / "base.pt"), load_checkpoint(base / "run")
+    assert set(packed["state"]) == {"generator", "discriminator"} and "optim" not in packed
+    assert "bank" not in packed["glyph"] and packed["classes"] == run["classes"] == list("0123456789")
+    for net in ("generator", "discriminator"):
+        for k, v in run["state"][net].items():
+            assert packed["state"][net][k].dtype == (torch.float16 if v.is_floating_point() else v.dtype), k
+            assert torch.allclose(packed["state"][net][k].float(), v.float(), rtol=1e-3, atol=1e-3), k
+    assert (base / "base.pt").stat().st_size < (base / "run" / "checkpoints" / "last.pt").stat().st_size / 2
     manifest = json.loads((base / "manifest.json").read_text())
     assert manifest["command"] == "pretrain" and manifest["settings"]["charset"] == "0123456789"
+    assert manifest["base_sha256"] == file_sha256(base / "base.pt")
 
 
-def test_init_refusals_are_one_line(base, glyph_folder, tmp_path, csv_folder):
-    assert_one_line_error(invoke("train", "--resume", tmp_path / "x", "--init", base), "--init starts a new run")
-    letters = tmp_path / "letters"
-    letters.mkdir()
-    (letters / "labels.csv").write_text("path,label\n" + "".join(f"{i}.png,{c}\n" for i, c in enumerate("ABAB")))
+def test_a_uniform_feature_map_reads_the_same_through_a_resampled_first_layer():
+    torch.manual_seed(0)
+    weight = torch.randn(5, 3 * 8 * 8)  # 5 hidden units over 3 channels of an 8×8 map (a 16×16 image)
+    uniform = torch.ones(3, 8, 8)
+    for size in [(32, 32), (28, 20), (8, 8)]:
+        resized = resample_first_dense(weight, (16, 16), size)
+        h, w = size[0] // 2, size[1] // 2
+        assert resized.shape == (5, 3 * h * w)
+        same = resized @ torch.ones(3 * h * w)
+        assert torch.allclose(same, weight @ uniform.flatten(), rtol=1e-4, atol=1e-4), size
+    assert resample_first_dense(weight, (16, 16), (16, 16)) is weight
+
+
+def test_train_init_fine_tunes_at_the_datas_size_and_records_it(base, glyph_folder, tmp_path):
+    run = tmp_path / "run"
+    result = invoke(
+        "train",
+        "--data",
+        glyph_folder,
+        "--recipe",
+        "smoke",
+        "--set",
+        "data.size=[24,24]",
+        "--init",
+        base,
+        "--max-steps",
+        "2",
+        "--out",
+        run,
+    )
+    assert result.exit_code == 0, result.output
+    assert f"starting from base model {base / 'base.pt'}" in result.stderr
+    assert "trained at 16×16, its discriminator resampled to 24×24" in result.stderr
+    assert yaml.safe_load((run / "config.yaml").read_text())["data"]["size"] == [24, 24]  # the run's, not the base's
+    summary = json.loads((run / "summary.json").read_text())
+    assert summary["init_from"] == str(base / "base.pt") and summary["init_sha256"]
+
+
+@pytest.fixture
+def packaged(base, tmp_path, monkeypatch):
+    """The package's base folder holding the smoke base, as `make base` would ship it."""
+    folder = tmp_path / "bases"
+    folder.mkdir()
+    (folder / "smokedigits.pt").write_bytes((base / "base.pt").read_bytes())
+    monkeypatch.setattr(bases, "PACKAGED_DIR", folder)
+    return folder
+
+
+def test_by_default_a_run_starts_from_a_packaged_base_that_fits(packaged, glyph_folder, tmp_path):
+    run = tmp_path / "run"
+    result = invoke("train", "--data", glyph_folder, "--recipe", "smoke", "--max-steps", "2", "--out", run)
+    assert result.exit_code == 0, result.output
+    assert "starting from base model smokedigits (packaged with saae-augment)" in result.stderr
+    assert json.loads((run / "summary.json").read_text())["init_from"].startswith("smokedigits")
+    scratch = invoke(
+        "train",
+        "--data",
+        glyph_folder,
+        "--recipe",
+        "smoke",
+        "--init",
+        "none",
+        "--max-steps",
+        "2",
+        "--out",
+        tmp_path / "s",
+    )
+    assert scratch.exit_code == 0 and "starting from base model" not in scratch.stderr
+    assert "init_from" not in json.loads((tmp_path / "s" / "summary.json").read_text())
+    named = invoke(
+        "train",
+        "--data",
+        glyph_folder,
+        "--recipe",
+        "smoke",
+        "--init",
+        "smokedigits",
+        "--max-steps",
+        "2",
+        "--out",
+        tmp_path / "n",
+    )
+    assert named.exit_code == 0 and f"starting from base model {packaged / 'smokedigits.pt'}" in named.stderr
+
+
+def test_auto_trains_from_scratch_when_no_packaged_base_fits(packaged, glyph_folder, tmp_path, letters):
+    other_net = invoke(  # the smoke base's network is not the recipe's once the width changes
+        "train",
+        "--data",
+        glyph_folder,
+        "--recipe",
+        "smoke",
+        "--set",
+        "model.channels=4",
+        "--max-steps",
+        "2",
+        "--out",
+        tmp_path / "w",
+    )
+    assert other_net.exit_code == 0 and "base model" not in other_net.stderr
+    other_classes = invoke("train", "--data", letters, "--recipe", "smoke", "--max-steps", "2", "--out", tmp_path / "l")
+    assert other_classes.exit_code == 0, other_classes.output
+    assert "no packaged base model knows every class of the data: training from scratch" in other_classes.stderr
+
+
+@pytest.fixture
+def letters(tmp_path):
     from tests.conftest import digit_image, save_png
 
-    for i in range(4):
-        save_png(letters / f"{i}.png", digit_image(i))
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    (folder / "labels.csv").write_text("path,label\n" + "".join(f"{i}.png,{c}\n" for i, c in enumerate("ABAB" * 3)))
+    for i in range(12):
+        save_png(folder / f"{i}.png", digit_image(i))
+    return folder
+
+
+def test_init_refusals_are_one_line(base, glyph_folder, tmp_path, letters):
+    assert_one_line_error(invoke("train", "--resume", tmp_path / "x", "--init", base), "--init starts a new run")
     assert_one_line_error(
         invoke("train", "--data", letters, "--recipe", "smoke", "--init", base, "--out", tmp_path / "r"),
         "the base model knows '0123456789'",

@@ -19,8 +19,8 @@ SHORT = [
 def test_kplus1_writes_the_requested_content_and_binary_copies_the_style(tmp_path):
     """Measured on held-out styles by a judge trained on the real training split only
     (120 steps on this 2-core CPU gave 100% / 0% for k+1 and 0.7% / 90.7% for binary)."""
-    kplus1 = train("digits", "digits", SHORT, out=tmp_path / "kplus1").summary
-    binary = train("digits", "digits", SHORT + ["model.disc=binary"], out=tmp_path / "binary").summary
+    kplus1 = train("digits", "digits", SHORT, out=tmp_path / "kplus1", init=None).summary
+    binary = train("digits", "digits", SHORT + ["model.disc=binary"], out=tmp_path / "binary", init=None).summary
     assert kplus1["judge_val_acc"] >= 0.95
     assert kplus1["content_acc"] >= 0.90 and kplus1["copy_rate"] <= 0.05
     assert binary["content_acc"] < kplus1["content_acc"] - 0.5
@@ -48,7 +48,7 @@ def test_diffaugment_keeps_the_discriminator_from_memorising_ten_images_per_clas
     ]
 
     def late_losses(name: str, extra: list[str]) -> tuple[float, float]:
-        train(tmp_path / "d" / "train", "digits", few + extra, out=tmp_path / name)
+        train(tmp_path / "d" / "train", "digits", few + extra, out=tmp_path / name, init=None)
         records = [json.loads(x) for x in (tmp_path / name / "metrics.jsonl").read_text().splitlines()]
         late = [r for r in records if r["kind"] == "train" and r["step"] > 150]
         # medians: a memorising D still has the odd spike when G finds a new trick for a step
