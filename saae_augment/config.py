@@ -101,6 +101,9 @@ class TrainConfig:
 
     batch_size: int = 64
     max_steps: int = 1500
+    # A run that starts from a base model (`--init`) trains at most this many steps: fine-tuning
+    # longer on a few images per class forgets what the base knew (recipes/README.md); None = max_steps.
+    base_steps: int | None = None
     minutes: float | None = None  # wall-clock budget; stops at whichever of steps/minutes comes first
     seed: int = 0
     # The style image of step 1: the target itself (the paper), an augmented copy of it, another
@@ -175,6 +178,7 @@ def _check_ranges(r: Recipe) -> None:
         (r.loss.w_ctc >= 0, "loss.w_ctc must be 0 or more"),
         (r.train.batch_size >= 2, "train.batch_size must be at least 2"),
         (r.train.max_steps >= 1, "train.max_steps must be at least 1"),
+        (r.train.base_steps is None or r.train.base_steps >= 1, "train.base_steps must be at least 1 (or null)"),
         (r.train.minutes is None or r.train.minutes > 0, "train.minutes must be positive"),
         (min(r.optim.lr_g, r.optim.lr_d) > 0, "learning rates must be positive"),
         (r.train.eval_samples >= 1, "train.eval_samples must be at least 1"),

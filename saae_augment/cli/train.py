@@ -27,6 +27,7 @@ def _overrides(
     result = list(sets or [])
     for key, value in [
         ("train.max_steps", max_steps),
+        ("train.base_steps", max_steps),  # an explicit budget holds from a base model too
         ("train.minutes", minutes),
         ("train.batch_size", batch_size),
         ("train.seed", seed),
@@ -53,7 +54,9 @@ def train(
         list[str] | None,
         typer.Option("--set", help="Recipe override KEY=VALUE; repeatable, or several after one --set."),
     ] = None,
-    max_steps: Annotated[int | None, typer.Option(min=1, help="Training steps (train.max_steps).")] = None,
+    max_steps: Annotated[
+        int | None, typer.Option(min=1, help="Training steps (train.max_steps, and train.base_steps from a base).")
+    ] = None,
     minutes: Annotated[float | None, typer.Option(min=0.01, help="Wall-clock budget in minutes.")] = None,
     batch_size: Annotated[int | None, typer.Option(min=2, help="Batch size.")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed; the same seed gives the same run.")] = None,

@@ -9,13 +9,14 @@ PATH one that `pretrain` wrote. Every base is a checkpoint, verified before use 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from saae_augment.config import Recipe, recipe_from_dict
-from saae_augment.core.checkpoint import load_checkpoint, resolve_checkpoint_path
+from saae_augment.core.checkpoint import CheckpointError, file_sha256, load_checkpoint, resolve_checkpoint_path
 from saae_augment.errors import UsageError
 from saae_augment.tasks import CHARS, task_of_checkpoint
 from saae_augment.tasks.sections import CharSection
@@ -27,6 +28,25 @@ AUTO, NONE = "auto", "none"
 def packaged_bases() -> dict[str, Path]:
     """The bases shipped in the package, by name."""
     return {p.stem: p for p in sorted(PACKAGED_DIR.glob("*.pt"))}
+
+
+def load_packaged(path: Path) -> dict[str, Any]:
+    """A packaged base, checked against the manifest that `make base` wrote beside it before it is
+    loaded (and then verified like any checkpoint): a damaged install is one line, not a run."""
+    manifest = path.with_suffix(".json")
+    try:
+        expected = json.loads(manifest.read_text(encoding="utf-8"))["base_sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise CheckpointError(
+            f"the packaged base model {path} has no readable manifest ({manifest.name} with base_sha256); "
+            "reinstall saae-augment, or train with --init none"
+        ) from None
+    if file_sha256(path) != expected:
+        raise CheckpointError(
+            f"the packaged base model {path} does not match its manifest's sha256 (damaged or replaced); "
+            "reinstall saae-augment, or train with --init none"
+        )
+    return load_checkpoint(path)
 
 
 def base_checkpoint(base: str | Path) -> Path:
@@ -64,19 +84,18 @@ def choose_base(init: str | Path | None, recipe: Recipe) -> BaseChoice:
             return BaseChoice()
         fits = []
         for name, path in packaged.items():
-            payload = load_checkpoint(path)
+            payload = load_packaged(path)
             b = recipe_from_dict(payload["recipe"])
             if task_of_checkpoint(payload) is CHARS and b.model == recipe.model and b.data.mode == recipe.data.mode:
                 fits.append((f"{name} (packaged with saae-augment)", payload))
         return BaseChoice(candidates=fits)
     if str(init) in packaged:
-        where = packaged[str(init)]
-    elif not Path(init).exists() and "/" not in str(init) and "\\" not in str(init):
+        return BaseChoice(payload=load_packaged(packaged[str(init)]), where=str(packaged[str(init)]))
+    if not Path(init).exists() and "/" not in str(init) and "\\" not in str(init):
         names = ", ".join(packaged) or "none"
         raise UsageError(
             f"--init {init}: no packaged base model of that name (packaged: {names}) and no such folder; "
             f"give a `saae-augment pretrain` folder, {AUTO} or {NONE}"
         )
-    else:
-        where = base_checkpoint(init)
+    where = base_checkpoint(init)
     return BaseChoice(payload=load_checkpoint(where), where=str(where))

@@ -84,9 +84,20 @@ class OpenedRun:
                 )
         if r.data.size is None:
             self.recipe = dataclasses.replace(r, data=dataclasses.replace(r.data, size=size))
+        if self.init is not None and self.payload is None:
+            self.recipe = fine_tune_budget(self.recipe)
         if note and world.is_main and self.payload is None:  # said when the run began, not on each resume
             emit("status", {"message": note})
         return dataset
+
+
+def fine_tune_budget(recipe: Recipe) -> Recipe:
+    """A run from a base model trains `train.base_steps` steps when that is fewer than max_steps
+    (written into the recipe, so config.yaml and a resume see the budget the run really had)."""
+    t = recipe.train
+    if t.base_steps is None or t.base_steps >= t.max_steps:
+        return recipe
+    return dataclasses.replace(recipe, train=dataclasses.replace(t, max_steps=t.base_steps))
 
 
 def _with_base(recipe: Recipe, base: dict[str, Any], where: Path) -> Recipe:
@@ -142,7 +153,7 @@ def open_run(
         )
     payload = load_checkpoint(resume)
     for o in overrides:
-        if not o.startswith(("train.max_steps=", "train.minutes=", "train.threads=")):
+        if not o.startswith(("train.max_steps=", "train.base_steps=", "train.minutes=", "train.threads=")):
             raise UsageError(f"--resume keeps the run's recipe; only step/time/thread budgets may change, not {o!r}")
     recipe_obj = recipe_from_dict(apply_overrides(payload["recipe"], overrides))
     data_spec = payload["data"]["spec"]

@@ -120,6 +120,7 @@ def packaged(base, tmp_path, monkeypatch):
     folder = tmp_path / "bases"
     folder.mkdir()
     (folder / "smokedigits.pt").write_bytes((base / "base.pt").read_bytes())
+    (folder / "smokedigits.json").write_text((base / "manifest.json").read_text())
     monkeypatch.setattr(bases, "PACKAGED_DIR", folder)
     return folder
 
@@ -204,3 +205,62 @@ def test_init_refusals_are_one_line(base, glyph_folder, tmp_path, letters):
         invoke("train", "--data", glyph_folder, "--init", tmp_path / "nothing", "--out", tmp_path / "r2"),
         "no checkpoint at",
     )
+
+
+def test_a_damaged_packaged_base_is_refused_in_one_line(packaged, glyph_folder, tmp_path):
+    pt = packaged / "smokedigits.pt"
+    pt.write_bytes(pt.read_bytes()[:-1] + b"x")
+    assert_one_line_error(
+        invoke("train", "--data", glyph_folder, "--recipe", "smoke", "--out", tmp_path / "r"),
+        "does not match its manifest's sha256",
+        "--init none",
+    )
+    (packaged / "smokedigits.json").unlink()
+    assert_one_line_error(
+        invoke("train", "--data", glyph_folder, "--recipe", "smoke", "--init", "smokedigits", "--out", tmp_path / "r"),
+        "has no readable manifest",
+    )
+    assert_one_line_error(
+        invoke("train", "--data", glyph_folder, "--init", "digitz", "--out", tmp_path / "r"),
+        "--init digitz: no packaged base model of that name",
+    )
+
+
+def test_the_packaged_digits_base_fits_the_default_recipe():
+    """What ships: a 32×32 digits base in the default recipe's network, small enough for the wheel."""
+    shipped = bases.packaged_bases()
+    assert "digits" in shipped and shipped["digits"].stat().st_size <= 5_000_000
+    choice = bases.choose_base("auto", load_recipe("digits"))
+    assert [where for where, _ in choice.candidates] == ["digits (packaged with saae-augment)"]
+    picked = choice.pick(list("0123456789"))
+    assert picked is not None and picked[1]["recipe"]["data"]["size"] == [32, 32]
+    assert choice.pick(list("0123A")) is None
+    recipe = load_recipe("digits", ["data.size=[28,28]"])
+    model = build_model(recipe.model, 1, (28, 28), 10)
+    start_from_base(model, picked[1], list("0123456789"), (28, 28), "digits")  # a 28×28 run starts from it
+    assert bases.choose_base("auto", load_recipe("words")).candidates == []
+
+
+def test_a_run_from_a_base_trains_base_steps_and_an_explicit_budget_holds(packaged, glyph_folder, tmp_path):
+    from saae_augment.training.loop import train
+
+    short = train(glyph_folder, "smoke", ["train.base_steps=3"], tmp_path / "b", device="cpu")  # smoke: 20 steps
+    assert short.summary["step"] == 3 and short.summary["init_from"].startswith("smokedigits")
+    assert yaml.safe_load((tmp_path / "b" / "config.yaml").read_text())["train"]["max_steps"] == 3
+    scratch = train(glyph_folder, "smoke", ["train.base_steps=3"], tmp_path / "s", device="cpu", init=None)
+    assert scratch.summary["step"] == 20  # base_steps is a budget for fine-tuning only
+    result = invoke(
+        "train",
+        "--data",
+        glyph_folder,
+        "--recipe",
+        "smoke",
+        "--set",
+        "train.base_steps=3",
+        "--max-steps",
+        "5",
+        "--out",
+        tmp_path / "c",
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "c" / "summary.json").read_text())["step"] == 5
