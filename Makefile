@@ -15,27 +15,23 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 
 install: $(BIN)/.installed
 
-## Run the main job end to end on the embedded digits, in two low-data settings, from a base model:
-## render → pretrain a digits base on rendered fonts (2.5 min) → for 10 real images per class, and
-## for a long tail (50 images of 0-4, 2 of 5-9): split → train --init base (300 steps) → synth →
-## eval-ocr. About 9 minutes on 2 CPU cores (9 min 7 s from a fresh clone); prints both verdicts. Open
-## $(DEMO_OUT)/eval/report.md and $(DEMO_OUT)/long-tail/eval/report.md for tables and plots.
-FINE_TUNE_STEPS ?= 300
+## Run the main job end to end on the embedded digits, in two low-data settings, with the defaults:
+## render → for 10 real images per class, and for a long tail (50 images of 0-4, 2 of 5-9): split →
+## train (from the packaged digits base, 300 steps) → synth → eval-ocr. About N minutes on 2 CPU
+## cores; prints both verdicts. Open $(DEMO_OUT)/eval/report.md and
+## $(DEMO_OUT)/long-tail/eval/report.md for tables and plots.
 demo: $(BIN)/.installed
 	rm -rf $(DEMO_OUT)
 	$(BIN)/saae-augment render --charset digits --size 16 --out $(DEMO_OUT)/glyphs
-	$(BIN)/saae-augment pretrain --charset digits --size 16 --out $(DEMO_OUT)/base
 	$(BIN)/saae-augment data split digits --per-class 10 --out $(DEMO_OUT)/data
-	$(BIN)/saae-augment train --data $(DEMO_OUT)/data/train --init $(DEMO_OUT)/base --max-steps $(FINE_TUNE_STEPS) \
-		--out $(DEMO_OUT)/run
+	$(BIN)/saae-augment train --data $(DEMO_OUT)/data/train --out $(DEMO_OUT)/run
 	$(BIN)/saae-augment synth --ckpt $(DEMO_OUT)/run --n 1000 --out $(DEMO_OUT)/synth
 	$(BIN)/saae-augment eval-ocr --train $(DEMO_OUT)/data/train --test $(DEMO_OUT)/data/test \
 		--synth $(DEMO_OUT)/synth --ckpt $(DEMO_OUT)/run --ratios 0,1,5 --seeds 3 --steps 200 \
 		--out $(DEMO_OUT)/eval
 	$(BIN)/saae-augment data split digits --per-class 50 --rare 5,6,7,8,9:2 --test-per-class 120 \
 		--out $(DEMO_OUT)/long-tail/data
-	$(BIN)/saae-augment train --data $(DEMO_OUT)/long-tail/data/train --init $(DEMO_OUT)/base \
-		--max-steps $(FINE_TUNE_STEPS) --out $(DEMO_OUT)/long-tail/run
+	$(BIN)/saae-augment train --data $(DEMO_OUT)/long-tail/data/train --out $(DEMO_OUT)/long-tail/run
 	$(BIN)/saae-augment synth --ckpt $(DEMO_OUT)/long-tail/run --n 2500 --out $(DEMO_OUT)/long-tail/synth
 	$(BIN)/saae-augment eval-ocr --train $(DEMO_OUT)/long-tail/data/train --test $(DEMO_OUT)/long-tail/data/test \
 		--synth $(DEMO_OUT)/long-tail/synth --ckpt $(DEMO_OUT)/long-tail/run --ratios 1,10 --seeds 3 --steps 200 \

@@ -20,6 +20,11 @@ from saae_augment.training.basestart import resample_first_dense, start_from_bas
 from tests.conftest import assert_one_line_error, invoke
 
 
+def smoke_train(data, out, *args):
+    """`train` with the smoke recipe: the CLI as a user runs it, in seconds."""
+    return invoke("train", "--data", data, "--recipe", "smoke", *args, "--out", out)
+
+
 def test_degrade_is_seeded_and_changes_the_glyph():
     glyph = np.zeros((16, 16), np.uint8)
     glyph[4:12, 7:9] = 255
@@ -91,21 +96,7 @@ def test_a_uniform_feature_map_reads_the_same_through_a_resampled_first_layer():
 
 def test_train_init_fine_tunes_at_the_datas_size_and_records_it(base, glyph_folder, tmp_path):
     run = tmp_path / "run"
-    result = invoke(
-        "train",
-        "--data",
-        glyph_folder,
-        "--recipe",
-        "smoke",
-        "--set",
-        "data.size=[24,24]",
-        "--init",
-        base,
-        "--max-steps",
-        "2",
-        "--out",
-        run,
-    )
+    result = smoke_train(glyph_folder, run, "--set", "data.size=[24,24]", "--init", base, "--max-steps", "2")
     assert result.exit_code == 0, result.output
     assert f"starting from base model {base / 'base.pt'}" in result.stderr
     assert "trained at 16×16, its discriminator resampled to 24×24" in result.stderr
@@ -127,57 +118,22 @@ def packaged(base, tmp_path, monkeypatch):
 
 def test_by_default_a_run_starts_from_a_packaged_base_that_fits(packaged, glyph_folder, tmp_path):
     run = tmp_path / "run"
-    result = invoke("train", "--data", glyph_folder, "--recipe", "smoke", "--max-steps", "2", "--out", run)
+    result = smoke_train(glyph_folder, run, "--max-steps", "2")
     assert result.exit_code == 0, result.output
     assert "starting from base model smokedigits (packaged with saae-augment)" in result.stderr
     assert json.loads((run / "summary.json").read_text())["init_from"].startswith("smokedigits")
-    scratch = invoke(
-        "train",
-        "--data",
-        glyph_folder,
-        "--recipe",
-        "smoke",
-        "--init",
-        "none",
-        "--max-steps",
-        "2",
-        "--out",
-        tmp_path / "s",
-    )
+    scratch = smoke_train(glyph_folder, tmp_path / "s", "--init", "none", "--max-steps", "2")
     assert scratch.exit_code == 0 and "starting from base model" not in scratch.stderr
     assert "init_from" not in json.loads((tmp_path / "s" / "summary.json").read_text())
-    named = invoke(
-        "train",
-        "--data",
-        glyph_folder,
-        "--recipe",
-        "smoke",
-        "--init",
-        "smokedigits",
-        "--max-steps",
-        "2",
-        "--out",
-        tmp_path / "n",
-    )
+    named = smoke_train(glyph_folder, tmp_path / "n", "--init", "smokedigits", "--max-steps", "2")
     assert named.exit_code == 0 and f"starting from base model {packaged / 'smokedigits.pt'}" in named.stderr
 
 
 def test_auto_trains_from_scratch_when_no_packaged_base_fits(packaged, glyph_folder, tmp_path, letters):
-    other_net = invoke(  # the smoke base's network is not the recipe's once the width changes
-        "train",
-        "--data",
-        glyph_folder,
-        "--recipe",
-        "smoke",
-        "--set",
-        "model.channels=4",
-        "--max-steps",
-        "2",
-        "--out",
-        tmp_path / "w",
-    )
+    # the smoke base's network is not the recipe's once the width changes
+    other_net = smoke_train(glyph_folder, tmp_path / "w", "--set", "model.channels=4", "--max-steps", "2")
     assert other_net.exit_code == 0 and "base model" not in other_net.stderr
-    other_classes = invoke("train", "--data", letters, "--recipe", "smoke", "--max-steps", "2", "--out", tmp_path / "l")
+    other_classes = smoke_train(letters, tmp_path / "l", "--max-steps", "2")
     assert other_classes.exit_code == 0, other_classes.output
     assert "no packaged base model knows every class of the data: training from scratch" in other_classes.stderr
 
@@ -197,7 +153,7 @@ def letters(tmp_path):
 def test_init_refusals_are_one_line(base, glyph_folder, tmp_path, letters):
     assert_one_line_error(invoke("train", "--resume", tmp_path / "x", "--init", base), "--init starts a new run")
     assert_one_line_error(
-        invoke("train", "--data", letters, "--recipe", "smoke", "--init", base, "--out", tmp_path / "r"),
+        smoke_train(letters, tmp_path / "r", "--init", base),
         "the base model knows '0123456789'",
         "'AB'",
     )
@@ -211,13 +167,13 @@ def test_a_damaged_packaged_base_is_refused_in_one_line(packaged, glyph_folder, 
     pt = packaged / "smokedigits.pt"
     pt.write_bytes(pt.read_bytes()[:-1] + b"x")
     assert_one_line_error(
-        invoke("train", "--data", glyph_folder, "--recipe", "smoke", "--out", tmp_path / "r"),
+        smoke_train(glyph_folder, tmp_path / "r"),
         "does not match its manifest's sha256",
         "--init none",
     )
     (packaged / "smokedigits.json").unlink()
     assert_one_line_error(
-        invoke("train", "--data", glyph_folder, "--recipe", "smoke", "--init", "smokedigits", "--out", tmp_path / "r"),
+        smoke_train(glyph_folder, tmp_path / "r", "--init", "smokedigits"),
         "has no readable manifest",
     )
     assert_one_line_error(
@@ -249,18 +205,6 @@ def test_a_run_from_a_base_trains_base_steps_and_an_explicit_budget_holds(packag
     assert yaml.safe_load((tmp_path / "b" / "config.yaml").read_text())["train"]["max_steps"] == 3
     scratch = train(glyph_folder, "smoke", ["train.base_steps=3"], tmp_path / "s", device="cpu", init=None)
     assert scratch.summary["step"] == 20  # base_steps is a budget for fine-tuning only
-    result = invoke(
-        "train",
-        "--data",
-        glyph_folder,
-        "--recipe",
-        "smoke",
-        "--set",
-        "train.base_steps=3",
-        "--max-steps",
-        "5",
-        "--out",
-        tmp_path / "c",
-    )
+    result = smoke_train(glyph_folder, tmp_path / "c", "--set", "train.base_steps=3", "--max-steps", "5")
     assert result.exit_code == 0, result.output
     assert json.loads((tmp_path / "c" / "summary.json").read_text())["step"] == 5
