@@ -27,7 +27,7 @@ demo: $(BIN)/.installed
 	$(BIN)/saae-augment train --data $(DEMO_OUT)/data/train --out $(DEMO_OUT)/run
 	$(BIN)/saae-augment synth --ckpt $(DEMO_OUT)/run --n 1000 --out $(DEMO_OUT)/synth
 	$(BIN)/saae-augment eval-ocr --train $(DEMO_OUT)/data/train --test $(DEMO_OUT)/data/test \
-		--synth $(DEMO_OUT)/synth --ckpt $(DEMO_OUT)/run --ratios 0,1,5 --seeds 3 --steps 200 \
+		--synth $(DEMO_OUT)/synth --ckpt $(DEMO_OUT)/run --ratios 0,1,5,10 --seeds 3 --steps 200 \
 		--out $(DEMO_OUT)/eval
 	$(BIN)/saae-augment data split digits --per-class 50 --rare 5,6,7,8,9:2 --test-per-class 120 \
 		--out $(DEMO_OUT)/long-tail/data
