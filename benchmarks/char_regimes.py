@@ -44,6 +44,7 @@ def main() -> None:
     ap.add_argument("--run", type=Path, help="reuse this SAAE run (trained on the same split) instead of training")
     ap.add_argument("--synth-n", type=int, default=5000)
     ap.add_argument("--content", default="uniform")
+    ap.add_argument("--select", action="store_true", help="synth --select: samples the judge misreads drawn again")
     ap.add_argument("--seeds", type=int, default=3, help="eval-ocr seeds per regime")
     ap.add_argument("--eval-steps", type=int, default=400)
     ap.add_argument("--ratios", default="1,5,10")
@@ -67,7 +68,14 @@ def main() -> None:
         summary = json.loads((run_dir / "summary.json").read_text())
         t_train = time.perf_counter() - t0
         written = synthesize(
-            run_dir, args.synth_n, root / "synth", seed=7, device="cpu", content=args.content, overwrite=True
+            run_dir,
+            args.synth_n,
+            root / "synth",
+            seed=7,
+            device="cpu",
+            content=args.content,
+            select=args.select,
+            overwrite=True,
         )
         t_synth = time.perf_counter() - t0 - t_train
         print(
