@@ -48,10 +48,10 @@ def digit_crops(
     faces: tuple[str, ...] = ("DejaVuSans.ttf",),
     copies: int = 1,
     seed: int = 0,
-    noise: int = 20,
+    noise: int | tuple[int, ...] = 20,
 ) -> Path:
     """A labels.csv folder of the ten digits drawn at `size` in each DejaVu face, `copies` noisy
-    copies of each (±`noise` grey levels, from `seed`)."""
+    copies of each (±`noise` grey levels, from `seed`; a tuple gives each copy its own level)."""
     from saae_augment.data.fonts import default_font_path, open_font
 
     ttf = default_font_path().parent
@@ -59,8 +59,8 @@ def digit_crops(
     lines, n = ["path,label"], 0
     for face in faces:
         for g in render_glyphs(list("0123456789"), open_font(ttf / face), size=size)[0]:
-            for _ in range(copies):
-                img = np.clip(g.image.astype(int) + rng.integers(-noise, noise + 1, g.image.shape), 0, 255)
+            for level in noise if isinstance(noise, tuple) else (noise,) * copies:
+                img = np.clip(g.image.astype(int) + rng.integers(-level, level + 1, g.image.shape), 0, 255)
                 save_png(root / "img" / f"{n}.png", img.astype(np.uint8))
                 lines.append(f"img/{n}.png,{g.text}")
                 n += 1
@@ -180,24 +180,8 @@ def cjk_font():
 @pytest.fixture(scope="session")
 def glyph_folder(tmp_path_factory) -> Path:
     """A labels.csv folder of digits drawn in 3 fonts at 2 weights of noise: 60 images, 10 classes."""
-    from saae_augment.data.fonts import default_font_path, open_font
-
-    root = tmp_path_factory.mktemp("glyphset")
-    ttf = default_font_path().parent
-    fonts = [open_font(ttf / n) for n in ("DejaVuSans.ttf", "DejaVuSerif.ttf", "DejaVuSansMono.ttf")]
-    rng = np.random.default_rng(0)
-    lines = ["path,label"]
-    n = 0
-    for font in fonts:
-        glyphs, _ = render_glyphs(list("0123456789"), font, size=20)
-        for g in glyphs:
-            for noise in (10, 30):
-                img = np.clip(g.image.astype(int) + rng.integers(-noise, noise + 1, g.image.shape), 0, 255)
-                save_png(root / "img" / f"{n}.png", img.astype(np.uint8))
-                lines.append(f"img/{n}.png,{g.text}")
-                n += 1
-    (root / "labels.csv").write_text("\n".join(lines) + "\n")
-    return root
+    faces = ("DejaVuSans.ttf", "DejaVuSerif.ttf", "DejaVuSansMono.ttf")
+    return digit_crops(tmp_path_factory.mktemp("glyphset"), 20, faces, noise=(10, 30))
 
 
 @pytest.fixture(scope="session")
