@@ -70,8 +70,8 @@ def start_from_base(model: SAAE, base: dict[str, Any], classes: Sequence[str], s
     load_weights(model.discriminator, d_state, "discriminator")
 
 
-def init_note(base: dict[str, Any], recipe: Any) -> str:
+def init_note(base: dict[str, Any], size: Sequence[int]) -> str:
     """What the run took from the base, for the one status line that says a run did not start from scratch."""
-    (bh, bw), (h, w) = base["recipe"]["data"]["size"], recipe.data.size
+    (bh, bw), (h, w) = base["recipe"]["data"]["size"], size
     at = f"trained at {bh}×{bw}" + ("" if (bh, bw) == (h, w) else f", its discriminator resampled to {h}×{w}")
     return f"{len(base['classes'])} classes, {at}"

@@ -87,7 +87,8 @@ def char_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
     if opened.init is not None and payload is None:
         start_from_base(model, opened.init, classes, r.data.size, opened.init_from or "")
         if world.is_main:
-            emit("status", {"message": f"starting from base model {opened.init_from}: {init_note(opened.init, r)}"})
+            note = init_note(opened.init, r.data.size)
+            emit("status", {"message": f"starting from base model {opened.init_from}: {note}"})
     nets = build_trainables(model.generator.to(dev), model.discriminator.to(dev), r, dev, world)
 
     step, elapsed_before = 0, 0.0

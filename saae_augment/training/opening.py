@@ -70,7 +70,7 @@ class OpenedRun:
         )
         if self.init is not None:  # before anything is said: a base without the data's classes is refused
             check_base_covers(self.init, dataset.classes, self.init_from or "")
-        elif self.init_candidates is not None and self.init_candidates.candidates and self.payload is None:
+        elif self.init_candidates is not None and self.init_candidates.candidates:  # new runs only
             picked = self.init_candidates.pick(dataset.classes)
             if picked is not None:
                 self.init_from, self.init = picked
@@ -84,7 +84,7 @@ class OpenedRun:
                 )
         if r.data.size is None:
             self.recipe = dataclasses.replace(r, data=dataclasses.replace(r.data, size=size))
-        if self.init is not None and self.payload is None:
+        if self.init is not None:  # new runs only: a resume keeps the budget its recipe recorded
             self.recipe = fine_tune_budget(self.recipe)
         if note and world.is_main and self.payload is None:  # said when the run began, not on each resume
             emit("status", {"message": note})
