@@ -45,6 +45,8 @@ def main() -> None:
     ap.add_argument("--synth-n", type=int, default=5000)
     ap.add_argument("--content", default="uniform")
     ap.add_argument("--select", action="store_true", help="synth --select: samples the judge misreads drawn again")
+    ap.add_argument("--style-mix", action="store_true", help="synth --style-mix: each sample between two real styles")
+    ap.add_argument("--augment", help="synth --augment RECIPE: post-augment every sample")
     ap.add_argument("--seeds", type=int, default=3, help="eval-ocr seeds per regime")
     ap.add_argument("--eval-steps", type=int, default=400)
     ap.add_argument("--ratios", default="1,5,10")
@@ -75,6 +77,8 @@ def main() -> None:
             device="cpu",
             content=args.content,
             select=args.select,
+            style_mix=args.style_mix,
+            augment=args.augment,
             overwrite=True,
         )
         t_synth = time.perf_counter() - t0 - t_train
