@@ -62,7 +62,15 @@ def synth(
     shard: Annotated[str | None, typer.Option(help="i/n: write only shard i of n (merge with synth-merge).")] = None,
     device: Annotated[str, typer.Option(help="auto, cpu, cuda or mps.")] = "auto",
     workers: Annotated[int | None, typer.Option(min=1, help="Encoder/writer threads.")] = None,
-    precision: Annotated[str, typer.Option(help="auto (bf16 on CUDA, fp32 elsewhere), fp32 or bf16.")] = "auto",
+    precision: Annotated[
+        str,
+        typer.Option(
+            help=(
+                "auto (bf16 on CUDA, and on a CPU with native bf16 where the judge reads its samples "
+                "as well as fp32's), fp32 or bf16."
+            )
+        ),
+    ] = "auto",
     select: Annotated[
         bool, typer.Option(help="Draw again (new style, font, warp) any sample the judge does not read as its label.")
     ] = False,

@@ -12,7 +12,6 @@ from saae_augment.core.device import to_device
 from saae_augment.data.glyphs import check_fits
 from saae_augment.data.lines import render_lines
 from saae_augment.data.warp import affine_warp, warp_params
-from saae_augment.model.fusion import fuse_conv_bn
 from saae_augment.synthesis.generate import Synthesizer
 from saae_augment.synthesis.sampling import SamplePlan
 from saae_augment.tasks.texts import LineTexts
@@ -28,10 +27,7 @@ class LineSynthesizer(Synthesizer):
         return "".join(self.classes)
 
     def _load_content(self, payload: dict) -> None:
-        # every sample runs the content encoder, decoder and judge: fold their BatchNorms (≈10%)
-        fmt = torch.channels_last if self.device.type != "mps" else torch.contiguous_format
-        self.G = fuse_conv_bn(self.G).to(memory_format=fmt)
-        self.judge = fuse_conv_bn(self.judge).to(memory_format=fmt)
+        self.decoder = None  # every sample runs the whole generator (its BatchNorms folded: generate.py)
         # The judge reads in the precision it was fitted in, whatever --precision asks of the
         # pixels: 3x less time per read at 32x128 on a 2-core AMX CPU (a third of a sample's
         # time in fp32), with the samples' read within rounding of fp32 (CHANGELOG).

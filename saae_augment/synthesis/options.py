@@ -59,7 +59,8 @@ class SynthOptions:
     labels[i] (cycled); `texts`/`pattern`: where line texts come from. `styles`: the style pool
     (default: the run's training split); `style_mix` interpolates two styles. `augment`: a
     post-augmentation recipe. `select`: a sample the judge misreads is drawn again. `precision`:
-    auto (bf16 on CUDA, fp32 elsewhere), fp32 or bf16. `resume`/`overwrite`: what to do with an
+    auto (bf16 on CUDA; on a CPU with native bf16 where the judge reads it as well: precision.py),
+    fp32 or bf16. `resume`/`overwrite`: what to do with an
     existing folder (outfolder.py). `shard` (i, n): write only slice i of n.
     """
 
@@ -107,7 +108,3 @@ class SynthOptions:
         """sha256 of the labels or texts file's lines: the manifest's trace of which were used."""
         given = self.labels if self.labels is not None else self.texts
         return None if given is None else hashlib.sha256("\n".join(given).encode()).hexdigest()
-
-    def precision_on(self, device: torch.device) -> str:
-        """The precision this run really uses on `device`."""
-        return "bf16" if self.precision == "bf16" or (self.precision == "auto" and device.type == "cuda") else "fp32"

@@ -29,11 +29,12 @@ from saae_augment.errors import UsageError
 from saae_augment.manifest import write_manifest
 from saae_augment.outfolder import Ledger, claim_output, is_control_file
 from saae_augment.stopsignals import stop_on_signals
-from saae_augment.synthesis.batches import make_batch, row_fields
+from saae_augment.synthesis.batches import first_plans, make_batch, row_fields
 from saae_augment.synthesis.generate import Synthesizer
 from saae_augment.synthesis.lines import LineSynthesizer
 from saae_augment.synthesis.merge import judged, merge_shards, shard_range
 from saae_augment.synthesis.options import SynthOptions, default_batch_size, shard_suffix
+from saae_augment.synthesis.precision import PrecisionChoice, choose_precision
 from saae_augment.synthesis.writers import LmdbWriter, PngWriter, SampleWriter, write_error
 from saae_augment.tasks import CHARS, LINES, Task, task_of_checkpoint
 
@@ -172,6 +173,7 @@ def _write(
     synth = open_synthesizer(ckpt, dev, opts.styles, opts.precision)
     spec = synth.task.content_plan(synth, opts)
     synth.check_content(spec, seed)  # a text too long to draw is refused before anything is written
+    chosen = choose_precision(synth, opts.precision, opts.n, lambda k: first_plans(synth, spec, opts, k))
     settings = {
         "checkpoint_sha256": synth.checkpoint_sha256,
         "recipe": synth.recipe.name,
@@ -186,7 +188,7 @@ def _write(
         "select": opts.select,
         "content_fonts": synth.content_fonts,
         "content_warp": synth.warp,
-        "precision": opts.precision_on(dev),
+        "precision": chosen.precision,
         "judge_precision": synth.judge_precision,
     }
     shard_entries = [f"labels{suffix}.csv", f"labels{suffix}.txt", f"manifest{suffix}.json", "images"]
@@ -205,6 +207,11 @@ def _write(
         writer_cls: type[SampleWriter] = PngWriter if opts.fmt == "png" else LmdbWriter
         previous = _previous_synthesis(out, manifest_name, opts.resume, folder.owned_before)
         folder.write_ledger()  # the folder is ours: new, or the synthesis we continue
+        began = (previous or {}).get("settings", {}).get("precision")
+        if opts.precision == "auto" and began in ("fp32", "bf16") and began != chosen.precision:
+            chosen = PrecisionChoice(began, f"auto: resumed in {began}, as the run began")
+            synth.use_precision(began)
+            settings["precision"] = began
         if previous is not None and (previous.get("settings") != settings or previous.get("seed") != seed):
             changed = sorted(k for k in settings if previous.get("settings", {}).get(k) != settings[k])
             raise UsageError(
@@ -215,7 +222,7 @@ def _write(
         workers = opts.workers or max(1, (os.cpu_count() or 2))
         writer = writer_cls(out, suffix, row_fields(synth, opts), opts.augment, workers)
         started = time.strftime("%Y-%m-%dT%H:%M:%S")
-        where = {"checkpoint": str(synth.checkpoint_path), "task": synth.task.name}
+        where = {"checkpoint": str(synth.checkpoint_path), "task": synth.task.name, "precision": chosen.record()}
 
         def record(extra: dict[str, Any]) -> Path:
             """The manifest, or one line saying why it cannot be written (a full disk, say)."""

@@ -28,6 +28,8 @@ from saae_augment.errors import SaaeError
 
 IMAGES_PER_FOLDER = 10_000
 MAX_PENDING_BATCHES = 3
+# Samples per pool job: one future per image cost as much as its PNG (32x32, 2 cores).
+JOB_SIZE = 64
 
 
 class WriteError(SaaeError):
@@ -132,15 +134,18 @@ class SampleWriter(ABC):
 
     def submit(self, items: Sequence[tuple[int, np.ndarray, int]], rows: list[dict[str, Any]]) -> None:
         """Queue one batch: (index, image, augmentation seed) per sample, and their label rows."""
-        futures = [self.pool.submit(self._job, index, image, seed) for index, image, seed in items]
+        futures = [self.pool.submit(self._jobs, items[i : i + JOB_SIZE]) for i in range(0, len(items), JOB_SIZE)]
         self.pending.append((futures, rows))
         while len(self.pending) > MAX_PENDING_BATCHES:
             self._commit_oldest()
 
+    def _jobs(self, items: Sequence[tuple[int, np.ndarray, int]]) -> list[Any]:
+        return [self._job(index, image, seed) for index, image, seed in items]
+
     def _commit_oldest(self) -> None:
         futures, rows = self.pending.popleft()
         try:
-            results = [f.result() for f in futures]
+            results = [r for f in futures for r in f.result()]
             self._commit(results, rows)  # a label line cut by a full disk is dropped on --resume
         except OSError as exc:
             self._abort()
@@ -184,6 +189,8 @@ class PngWriter(SampleWriter):
     def __init__(self, out: Path, suffix: str, fields: Sequence[str], augment: str | None, workers: int):
         super().__init__(out, suffix, fields, augment, workers)
         self.txt_path = self.out / f"labels{suffix}.txt"
+        self._root = os.fspath(self.out)
+        self._folders: set[int] = set()  # images/<k> folders known to exist (set.add is atomic under the GIL)
 
     def _create(self) -> None:
         super()._create()
@@ -201,10 +208,22 @@ class PngWriter(SampleWriter):
         return keep
 
     def _job(self, index: int, image: np.ndarray, seed: int) -> None:
-        final = self.out / image_relpath(index)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = final.with_name(final.name + ".tmp")
-        tmp.write_bytes(self._prepare(image, seed))
+        # os-level calls on str paths: pathlib's objects and mkdir-per-image took 2x the time of
+        # the PNG encoding itself (7,200 against 16,200 img/s for 32x32 on one thread)
+        folder = index // IMAGES_PER_FOLDER
+        if folder not in self._folders:
+            os.makedirs(self.out / "images" / str(folder), exist_ok=True)
+            self._folders.add(folder)
+        final = f"{self._root}/{image_relpath(index)}"
+        tmp = final + ".tmp"
+        data = self._prepare(image, seed)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            view = memoryview(data)
+            while view:  # os.write may write less than asked
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
         os.replace(tmp, final)
 
     def _commit(self, results: list[Any], rows: list[dict[str, Any]]) -> None:

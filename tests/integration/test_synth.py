@@ -214,3 +214,30 @@ def test_select_redraws_only_what_the_judge_misreads(varied_run, tmp_path):
             assert (tmp_path / "p" / p["path"]).read_bytes() == (chosen_dir / s["path"]).read_bytes()
         else:
             assert int(s["tries"]) > 1 and s["seed"] != p["seed"]
+
+
+def test_auto_precision_is_measured_recorded_and_the_same_for_shards_and_resumes(smoke_run, tmp_path, monkeypatch):
+    from saae_augment.synthesis import precision
+
+    monkeypatch.setattr(precision, "native_bf16", lambda device: True)  # as on an AMX CPU, wherever CI runs
+    whole = synthesize(smoke_run, 600, tmp_path / "whole", seed=3)
+    manifest = json.loads((whole.out / "manifest.json").read_text())
+    chose, record = manifest["settings"]["precision"], manifest["precision"]
+    assert record["calibration_samples"] == 512 and chose in ("fp32", "bf16")
+    assert (chose == "bf16") == (record["judge_read_bf16"] >= record["judge_read_fp32"] - 0.005)
+    for i in (0, 1):
+        synthesize(smoke_run, 600, tmp_path / f"s{i}", seed=3, shard=(i, 2))
+    merge_shards([tmp_path / "s0", tmp_path / "s1"], tmp_path / "merged", of=2)
+    assert tree_digest(tmp_path / "merged") == tree_digest(whole.out)
+
+    # a run begun in bf16, cut at row 300 and resumed under auto where bf16 is not native, goes on in bf16
+    cut = synthesize(smoke_run, 600, tmp_path / "cut", seed=3, precision="bf16").out
+    before = tree_digest(cut)
+    for name, keep in (("labels.csv", 301), ("labels.txt", 300)):
+        lines = (cut / name).read_text().splitlines(keepends=True)
+        (cut / name).write_text("".join(lines[:keep]))
+    monkeypatch.setattr(precision, "native_bf16", lambda device: False)
+    again = synthesize(smoke_run, 600, cut, seed=3, resume=True)
+    assert again.generated_now == 300 and tree_digest(cut) == before
+    resumed = json.loads((cut / "manifest.json").read_text())
+    assert resumed["settings"]["precision"] == "bf16" and "resumed in bf16" in resumed["precision"]["why"]
