@@ -123,7 +123,8 @@ class TrainConfig:
     threads: int | None = None  # torch CPU threads; None = torch's default
     channels_last: bool = True
     # auto: bf16 autocast on CUDA; on a CPU that computes bf16 natively (AMX or AVX512-BF16,
-    # core/device.py) for the line readers' fits only (judge, pretraining), fp32 elsewhere
+    # core/device.py) for a character run's steps and the line readers' fits (judge, pretraining)
+    # but not a line run's adversarial steps; fp32 elsewhere
     precision: Literal["auto", "fp32", "bf16"] = "auto"
     # Under torchrun: BatchNorm statistics over the global batch (true: the run is the single-process
     # run, at any world size) or per process (false: no BatchNorm all-reduces, faster where they are slow).

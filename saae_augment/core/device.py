@@ -44,8 +44,8 @@ def native_bf16(device: torch.device) -> bool:
 
 def uses_bf16(device: torch.device, precision: str, cpu_auto: bool = False) -> bool:
     """`bf16` always; `auto` where the device computes bf16 natively, on a CPU only where the caller
-    opts in with `cpu_auto` (the line readers' fits do; the adversarial steps and synthesis keep
-    fp32 there, so a caller that says nothing keeps what `auto` meant before); `fp32` never."""
+    opts in with `cpu_auto` (a character run's steps and the line readers' fits do; a line run's
+    adversarial steps keep fp32 there, and synthesis measures: synthesis/precision.py); `fp32` never."""
     if precision != "auto":
         return precision == "bf16"
     return native_bf16(device) and (cpu_auto or device.type != "cpu")

@@ -50,5 +50,5 @@ class FiLMDecoder(nn.Module):
         h = content_map
         for i, (conv, norm) in enumerate(zip(self.convs, self.norms, strict=True)):
             scale, shift = params[2 * i], params[2 * i + 1]
-            h = F.leaky_relu(norm(conv(h)) * (1 + scale) + shift, LEAK)
+            h = F.leaky_relu_(torch.addcmul(shift, norm(conv(h)), 1 + scale), LEAK)  # one pass, no copy
         return torch.sigmoid(self.last(h))

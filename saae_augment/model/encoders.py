@@ -49,6 +49,11 @@ class StyleEncoder(nn.Module):
         return self.fc(h.flatten(1))
 
 
+def repeated(style: torch.Tensor, r: int) -> torch.Tensor:
+    """The style vectors of r batches that share their style images (encoded once, not r times)."""
+    return style.repeat(r, 1) if r > 1 else style
+
+
 class StyleToMap(nn.Module):
     """Turn the style vector into a map the size of the content map (decode to a grid, resize)."""
 

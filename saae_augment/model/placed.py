@@ -40,7 +40,7 @@ from torch import nn
 
 from saae_augment.config import ModelConfig
 from saae_augment.model.blocks import LEAK, conv_bn_lrelu
-from saae_augment.model.encoders import StyleEncoder
+from saae_augment.model.encoders import StyleEncoder, repeated
 
 SHRINK = 0.6  # the text may shrink to 1/1.6 of its rendered size on each axis
 ZOOM = 0.05  # and grow by at most 5%: the rendering fills the frame, a zoom in cuts characters off
@@ -177,6 +177,6 @@ class PlacedUNet(nn.Module):
         """`decode`: the content map is the content itself."""
         return self.decode(content_map, style_vector)
 
-    def forward(self, glyph: torch.Tensor, style_image: torch.Tensor) -> torch.Tensor:
-        """G(glyph, style image)."""
-        return self.decode(glyph, self.encode_style(style_image))
+    def forward(self, glyph: torch.Tensor, style_image: torch.Tensor, repeat: int = 1) -> torch.Tensor:
+        """G(glyph, style image); `repeat` as in saae.Generator."""
+        return self.decode(glyph, repeated(self.encode_style(style_image), repeat))

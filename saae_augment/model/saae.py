@@ -10,7 +10,7 @@ from torch import nn
 from saae_augment.config import ModelConfig
 from saae_augment.model.decoder import Decoder, FiLMDecoder
 from saae_augment.model.discriminator import Discriminator
-from saae_augment.model.encoders import ContentEncoder, StyleEncoder, StyleToMap
+from saae_augment.model.encoders import ContentEncoder, StyleEncoder, StyleToMap, repeated
 from saae_augment.model.placed import PlacedUNet
 
 
@@ -40,9 +40,10 @@ class Generator(nn.Module):
             return self.decoder(content_map, style_vector)
         return self.decoder(content_map, self.style_map(style_vector, content_map.shape[-2:]))
 
-    def forward(self, glyph: torch.Tensor, style_image: torch.Tensor) -> torch.Tensor:
-        """G(glyph, style image): the glyph written in the style image's style."""
-        return self.decode(glyph, self.encode_style(style_image))
+    def forward(self, glyph: torch.Tensor, style_image: torch.Tensor, repeat: int = 1) -> torch.Tensor:
+        """G(glyph, style image): the glyph written in the style image's style. `repeat` r: the
+        glyphs are r batches that share `style_image`, whose styles are encoded once."""
+        return self.decode(glyph, repeated(self.encode_style(style_image), repeat))
 
 
 def build_generator(cfg: ModelConfig, channels: int) -> nn.Module:

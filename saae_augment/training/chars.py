@@ -11,7 +11,7 @@ from saae_augment.core.checkpoint import (
     CheckpointError,
     load_weights,
 )
-from saae_augment.core.device import autocast_for
+from saae_augment.core.device import autocast_for, uses_bf16
 from saae_augment.core.grids import style_transfer_grid
 from saae_augment.data.charsets import CHARSETS
 from saae_augment.data.datasets import LabeledTensors, tensors_for
@@ -117,7 +117,10 @@ def char_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
         glyph_background=1.0 if r.glyph.invert else 0.0,
         rows=rows,
     )
-    autocast = autocast_for(dev, r.train.precision)
+    # auto: bf16 also on a CPU with native bf16: 1.8x the steps per second at 16x16 on 2 AMX cores,
+    # content accuracy and CAS within seed noise of fp32 (CHANGELOG, issue 20)
+    autocast = autocast_for(dev, r.train.precision, cpu_auto=True)
+    precision = "bf16" if uses_bf16(dev, r.train.precision, cpu_auto=True) else "fp32"  # in the summary
     grid_styles = _grid_styles(val_set if len(val_set) else train_set, GRID_ROWS).to(dev)
     monitor_styles = val_set if len(val_set) else train_set
 
@@ -163,6 +166,7 @@ def char_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
             "n_train": len(train_set),
             "n_val": len(val_set),
             "device": str(dev),
+            "precision": precision,
             "judge_val_acc": judge_val_acc,
             **world.describe(r.train.batch_size, r.train.sync_bn),
         },
@@ -173,6 +177,7 @@ def char_session(opened: OpenedRun, dev: torch.device, emit: Event, world: World
             "n_train": len(train_set),
             "n_val": len(val_set),
             "device": str(dev),
+            "precision": precision,
             **world.describe(r.train.batch_size, r.train.sync_bn),
         },
         world=world,

@@ -6,6 +6,7 @@ resumed run gets them back from its checkpoint.
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,10 @@ from torch import nn
 from saae_augment.config import Recipe
 from saae_augment.core.checkpoint import load_optimizer, load_weights
 from saae_augment.distributed import World
+
+# One kernel per optimizer step instead of a dozen small ops per parameter tensor (the same
+# Adam): on 2 CPU cores 1-2% of a digits step; not for MPS, where fused Adam is not in every torch.
+FUSED_ADAM = ("cpu", "cuda")
 
 
 @dataclass
@@ -90,11 +95,12 @@ def build_trainables(
     if r.train.channels_last and dev.type != "mps":  # G and D only: the reader's LSTM wants contiguous input
         G, D = G.to(memory_format=torch.channels_last), D.to(memory_format=torch.channels_last)
     betas = (r.optim.beta1, r.optim.beta2)
-    opt_g = torch.optim.Adam(G.parameters(), lr=r.optim.lr_g, betas=betas)
-    opt_d = torch.optim.Adam(D.parameters(), lr=r.optim.lr_d, betas=betas)
+    adam = functools.partial(torch.optim.Adam, fused=True) if dev.type in FUSED_ADAM else torch.optim.Adam
+    opt_g = adam(G.parameters(), lr=r.optim.lr_g, betas=betas)
+    opt_d = adam(D.parameters(), lr=r.optim.lr_d, betas=betas)
     G_step, D_step = world.wrap(G, dev, r.train.sync_bn), world.wrap(D, dev, r.train.sync_bn)
     wrapped = {
-        name: Extra(m, torch.optim.Adam(m.parameters(), lr=lr), world.wrap(m, dev, r.train.sync_bn), label)
+        name: Extra(m, adam(m.parameters(), lr=lr), world.wrap(m, dev, r.train.sync_bn), label)
         for name, (m, lr, label) in (extras or {}).items()
     }
     # EMA of the generator's weights: what synthesis, grids and monitors use when the recipe asks

@@ -23,7 +23,7 @@ def test_auto_is_bf16_on_a_cpu_that_computes_bf16(monkeypatch, amx, avx512_bf16)
     _cpu_with(monkeypatch, amx, avx512_bf16)
     assert native_bf16(CPU)
     assert uses_bf16(CPU, "auto", cpu_auto=True)  # the readers' fits opt in
-    assert not uses_bf16(CPU, "auto")  # everything else keeps fp32 on a CPU (adversarial steps, synth)
+    assert not uses_bf16(CPU, "auto")  # a line run's adversarial steps keep fp32 on a CPU
     with autocast_for(CPU, "auto"):
         assert not torch.is_autocast_enabled("cpu")
     with autocast_for(CPU, "auto", cpu_auto=True):
