@@ -10,6 +10,7 @@ import csv
 import errno
 import json
 import math
+import os
 import pathlib
 import random
 import signal
@@ -115,18 +116,31 @@ def test_a_signal_during_train_leaves_a_loadable_checkpoint_and_resume_continues
 
 
 class FullDisk:
-    """Path.write_bytes (image files) or an append to a label file fails with ENOSPC from the k-th
-    call on; an append first writes half its text, as a real full disk can."""
+    """A write to an image's temporary file (the writer's os.write) or an append to a label file
+    fails with ENOSPC from the k-th call on; an append first writes half its text, as a real full
+    disk can."""
 
     def __init__(self, monkeypatch, where: str, after: int):
         self.calls, self.after = 0, after
-        real_write_bytes, real_open = pathlib.Path.write_bytes, pathlib.Path.open
+        real_open = pathlib.Path.open
+        real_os_open, real_os_write = os.open, os.write
+        image_fds: set[int] = set()
         disk = self
 
-        def write_bytes(path, data):
-            if where == "images" and path.suffix == ".tmp" and disk.full():
+        def os_open(path, flags, *args, **kwargs):
+            fd = real_os_open(path, flags, *args, **kwargs)
+            if str(path).endswith(".png.tmp"):
+                image_fds.add(fd)
+            return fd
+
+        def os_write(fd, data):
+            if where == "images" and fd in image_fds and disk.full():
                 raise OSError(errno.ENOSPC, "No space left on device")
-            return real_write_bytes(path, data)
+            return real_os_write(fd, data)
+
+        def os_close(fd, _close=os.close):
+            image_fds.discard(fd)
+            return _close(fd)
 
         def open_(path, mode="r", *args, **kwargs):
             fh = real_open(path, mode, *args, **kwargs)
@@ -134,7 +148,9 @@ class FullDisk:
                 return HalfWriter(fh)
             return fh
 
-        monkeypatch.setattr(pathlib.Path, "write_bytes", write_bytes)
+        monkeypatch.setattr(os, "open", os_open)
+        monkeypatch.setattr(os, "write", os_write)
+        monkeypatch.setattr(os, "close", os_close)
         monkeypatch.setattr(pathlib.Path, "open", open_)
 
     def full(self) -> bool:
