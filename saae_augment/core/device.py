@@ -51,6 +51,11 @@ def uses_bf16(device: torch.device, precision: str, cpu_auto: bool = False) -> b
     return native_bf16(device) and (cpu_auto or device.type != "cpu")
 
 
+def computed_precision(device: torch.device, precision: str, cpu_auto: bool = False) -> str:
+    """ "bf16" or "fp32": what `precision` computes in on `device` (uses_bf16), as summaries say it."""
+    return "bf16" if uses_bf16(device, precision, cpu_auto) else "fp32"
+
+
 def autocast_for(device: torch.device, precision: str, cpu_auto: bool = False) -> contextlib.AbstractContextManager:
     """bf16 autocast where `precision` asks for it (uses_bf16); otherwise plain fp32."""
     if not uses_bf16(device, precision, cpu_auto):

@@ -37,7 +37,7 @@ def _plan(
 
 def first_plans(synth: Synthesizer, spec: ContentPlan, opts: SynthOptions, k: int) -> list[SamplePlan]:
     """The run's samples 0..k-1 as planned (whatever the shard): precision.py's calibration set."""
-    return [_plan(synth, spec, opts, i) for i in range(min(k, opts.n))]
+    return [_plan(synth, spec, opts, i) for i in range(k)]
 
 
 def _redraw_misread(

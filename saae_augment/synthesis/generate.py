@@ -119,6 +119,7 @@ class Synthesizer:
         self.warp = self.recipe.glyph.warp
         self.judge = self._load_judge(payload).to(device).eval()
         self.judge_precision = "fp32"  # the line judge reads as it was fitted (synthesis/lines.py)
+        self.decoder: CachedDecoder | None = None  # _load_content sets one where it serves
         with torch.no_grad():
             vectors = [
                 self.G.encode_style(_pad(self.pool.images[i : i + POOL_CHUNK], POOL_CHUNK).to(device))
@@ -127,9 +128,9 @@ class Synthesizer:
             self.style_vectors = torch.cat(vectors)[: len(self.pool.images)]
             self._load_content(payload)
         # Every sample runs the generator and the judge: fold their BatchNorms into the convs.
-        # Measured at 32x32, digits recipe, 2 AMX cores: 3,469 -> 4,573 img/s in bf16 (autocast
-        # runs BatchNorm in fp32 between bf16 convs), 1,570 -> 1,678 in fp32. The cached decoder
-        # folds its own first layer, so it keeps the generator as trained.
+        # Measured at 32x32, digits recipe, 2 AMX cores: 3,469 -> 4,573 img/s in bf16, 1,570 ->
+        # 1,678 in fp32. The cached decoder folds its own first layer, so it keeps the generator
+        # as trained.
         if self.decoder is None:
             self.G = fuse_conv_bn(self.G).to(memory_format=fmt)
         self.judge = fuse_conv_bn(self.judge).to(memory_format=fmt)

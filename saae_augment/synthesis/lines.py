@@ -27,7 +27,6 @@ class LineSynthesizer(Synthesizer):
         return "".join(self.classes)
 
     def _load_content(self, payload: dict) -> None:
-        self.decoder = None  # every sample runs the whole generator (its BatchNorms folded: generate.py)
         # The judge reads in the precision it was fitted in, whatever --precision asks of the
         # pixels: 3x less time per read at 32x128 on a 2-core AMX CPU (a third of a sample's
         # time in fp32), with the samples' read within rounding of fp32 (CHANGELOG).

@@ -62,13 +62,20 @@ def _read_rate(synth: Calibratable, plans: Sequence[SamplePlan], precision: str)
 
 
 def choose_precision(
-    synth: Calibratable, requested: str, n: int, calibration_plans: Callable[[int], list[SamplePlan]]
+    synth: Calibratable,
+    requested: str,
+    n: int,
+    calibration_plans: Callable[[int], list[SamplePlan]],
+    resumed: str | None = None,
 ) -> PrecisionChoice:
-    """`fp32`/`bf16` as asked; `auto`: bf16 on CUDA, fp32 without native bf16, and on a CPU with it
-    bf16 where the calibration set's read stays within TOLERANCE of fp32's. A run of at most
-    CALIBRATION_SAMPLES samples stays fp32: measuring would cost more than bf16 saves."""
+    """`fp32`/`bf16` as asked; `auto`: the precision a resumed run began in (`resumed`), bf16 on
+    CUDA, fp32 without native bf16, and on a CPU with it bf16 where the calibration set's read
+    stays within TOLERANCE of fp32's. A run of at most CALIBRATION_SAMPLES samples stays fp32:
+    measuring would cost more than bf16 saves."""
     if requested in ("fp32", "bf16"):
         choice = PrecisionChoice(requested, f"--precision {requested}")
+    elif resumed in ("fp32", "bf16"):  # its rows so far were written so: never measured again
+        choice = PrecisionChoice(resumed, f"auto: resumed in {resumed}, as the run began")
     elif synth.device.type == "cuda":
         choice = PrecisionChoice("bf16", "auto: CUDA computes bf16 natively")
     elif not native_bf16(synth.device):

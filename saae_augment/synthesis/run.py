@@ -34,7 +34,7 @@ from saae_augment.synthesis.generate import Synthesizer
 from saae_augment.synthesis.lines import LineSynthesizer
 from saae_augment.synthesis.merge import judged, merge_shards, shard_range
 from saae_augment.synthesis.options import SynthOptions, default_batch_size, shard_suffix
-from saae_augment.synthesis.precision import PrecisionChoice, choose_precision
+from saae_augment.synthesis.precision import choose_precision
 from saae_augment.synthesis.writers import LmdbWriter, PngWriter, SampleWriter, write_error
 from saae_augment.tasks import CHARS, LINES, Task, task_of_checkpoint
 
@@ -173,7 +173,6 @@ def _write(
     synth = open_synthesizer(ckpt, dev, opts.styles, opts.precision)
     spec = synth.task.content_plan(synth, opts)
     synth.check_content(spec, seed)  # a text too long to draw is refused before anything is written
-    chosen = choose_precision(synth, opts.precision, opts.n, lambda k: first_plans(synth, spec, opts, k))
     settings = {
         "checkpoint_sha256": synth.checkpoint_sha256,
         "recipe": synth.recipe.name,
@@ -188,7 +187,7 @@ def _write(
         "select": opts.select,
         "content_fonts": synth.content_fonts,
         "content_warp": synth.warp,
-        "precision": chosen.precision,
+        "precision": None,  # chosen once the folder says whether this resumes a run (below)
         "judge_precision": synth.judge_precision,
     }
     shard_entries = [f"labels{suffix}.csv", f"labels{suffix}.txt", f"manifest{suffix}.json", "images"]
@@ -208,10 +207,9 @@ def _write(
         previous = _previous_synthesis(out, manifest_name, opts.resume, folder.owned_before)
         folder.write_ledger()  # the folder is ours: new, or the synthesis we continue
         began = (previous or {}).get("settings", {}).get("precision")
-        if opts.precision == "auto" and began in ("fp32", "bf16") and began != chosen.precision:
-            chosen = PrecisionChoice(began, f"auto: resumed in {began}, as the run began")
-            synth.use_precision(began)
-            settings["precision"] = began
+        plans = lambda k: first_plans(synth, spec, opts, k)  # noqa: E731
+        chosen = choose_precision(synth, opts.precision, opts.n, plans, resumed=began)
+        settings["precision"] = chosen.precision
         if previous is not None and (previous.get("settings") != settings or previous.get("seed") != seed):
             changed = sorted(k for k in settings if previous.get("settings", {}).get(k) != settings[k])
             raise UsageError(

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import torch
 
-from saae_augment.core.device import autocast_for, uses_bf16
+from saae_augment.core.device import autocast_for, computed_precision
 from saae_augment.core.fit import fit
 from saae_augment.core.readerstart import PRETRAIN_STEPS, one_cycle, pretrained_reader
 from saae_augment.data.warp import jitter
@@ -72,7 +72,7 @@ def judge_precision(device: torch.device, precision: str) -> str:
     """What the judge computes in for a recipe's `train.precision`: bf16 where the device computes
     it natively and the recipe says `auto` (or bf16), fp32 elsewhere. Its fit and its reads of
     synthesized lines (synthesis/lines.py) both ask here, so they cannot drift apart."""
-    return "bf16" if uses_bf16(device, precision, cpu_auto=True) else "fp32"
+    return computed_precision(device, precision, cpu_auto=True)
 
 
 def reader_start(

@@ -66,12 +66,11 @@ def adversarial_steps(
     (lines) scores the generated batch against its requested texts; it joins G's step-3 loss."""
     n = b.real.shape[0]
     with autocast:
-        if loss.w_rec_g > 0 and b.style_rec is b.real:  # both halves in the real images' styles:
-            # their styles are encoded once (the style encoder's share of the step: 1.05x it/s)
-            out = G(torch.cat([b.glyph_cross, b.glyph_own]), b.real, repeat=2)
-            fake, rec_out = out[:n], out[n:]
-        elif loss.w_rec_g > 0:
-            out = G(torch.cat([b.glyph_cross, b.glyph_own]), torch.cat([b.real, b.style_rec]))
+        if loss.w_rec_g > 0:
+            glyphs = torch.cat([b.glyph_cross, b.glyph_own])
+            # both halves in the real images' styles (style_source self): encoded once, 1.05x it/s
+            shared = b.style_rec is b.real
+            out = G(glyphs, b.real, repeat=2) if shared else G(glyphs, torch.cat([b.real, b.style_rec]))
             fake, rec_out = out[:n], out[n:]
         else:
             fake, rec_out = G(b.glyph_cross, b.real), None

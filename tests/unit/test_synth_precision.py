@@ -71,3 +71,12 @@ def test_auto_keeps_bf16_only_within_half_a_point_of_fp32(misreads, expected, mo
     assert choice.read_fp32 == 1.0 and choice.read_bf16 == round(1 - misreads / P.CALIBRATION_SAMPLES, 4)
     assert choice.record()["calibration_samples"] == P.CALIBRATION_SAMPLES
     assert ("within" if expected == "bf16" else "more than") in choice.why
+
+
+@pytest.mark.parametrize("began", ["fp32", "bf16"])
+def test_a_resumed_run_goes_on_in_the_precision_it_began_in_without_measuring(began, monkeypatch):
+    monkeypatch.setattr(P, "native_bf16", lambda device: began == "fp32")  # the other choice, were it measured
+    synth = FakeSynth(100)
+    choice = P.choose_precision(synth, "auto", 10_000, never_called, resumed=began)
+    assert choice.precision == synth.precision == began and "resumed" in choice.why
+    assert P.choose_precision(FakeSynth(0), "fp32", 10_000, never_called, resumed="bf16").precision == "fp32"
