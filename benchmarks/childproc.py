@@ -7,8 +7,11 @@ lets each report its own peak memory: the child code ends with PEAK_RSS, which p
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so it would count the parent's memory
 PEAK_RSS = r"""
@@ -22,3 +25,16 @@ def run_child(code: str, *args: object) -> dict:
     if res.returncode != 0:
         raise SystemExit(res.stderr)
     return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def whole_command(cmd: list[str], n: int, out: Path) -> float:
+    """Images per second of one command, from launch to exit (an empty `out` first); that it wrote
+    `n` images is checked."""
+    shutil.rmtree(out, ignore_errors=True)
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True)
+    rate = n / (time.perf_counter() - t)
+    written = sum(1 for f in out.rglob("*") if f.suffix in (".png", ".jpg"))
+    if written < n:
+        raise SystemExit(f"{cmd[0]} wrote {written} images of {n}")
+    return rate

@@ -22,14 +22,13 @@ speed does not depend on how well a model is trained). Needs a CJK font (fonts-w
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from childproc import run_child  # noqa: E402
+from childproc import run_child, whole_command  # noqa: E402
+from peer_ratios import peer_lines  # noqa: E402
 
 CHILD = r"""
 import json, sys, time
@@ -77,24 +76,12 @@ def make_checkpoint(root: Path, generator: str | None = None) -> Path:
     return run
 
 
-def whole_command(cmd: list[str], n: int, out: Path) -> float:
-    """Images per second of one command, from launch to exit; that it wrote `n` images is checked."""
-    t = time.perf_counter()
-    subprocess.run(cmd, check=True, capture_output=True)
-    rate = n / (time.perf_counter() - t)
-    written = sum(1 for f in out.rglob("*") if f.suffix in (".png", ".jpg"))
-    if written < n:
-        raise SystemExit(f"{cmd[0]} wrote {written} images of {n}")
-    return rate
-
-
 def side_by_side(trdg: str, ckpt: Path, n: int, root: Path) -> tuple[float, float]:
     """(ours, peer) whole-command rates at 32×128."""
     cli = Path(sys.executable).with_name("saae-augment")
     ours_cmd = [str(cli), "synth", "--ckpt", str(ckpt), "--n", str(n), "--out", str(root / "ours")]
     ours = whole_command(ours_cmd, n, root / "ours")
-    peer_cmd = [trdg, "-c", str(n), "-f", "32", "-wd", "128", "-t", "2", "--output_dir", str(root / "peer")]
-    return ours, whole_command(peer_cmd, n, root / "peer")
+    return ours, whole_command(peer_lines(trdg, n, root / "peer"), n, root / "peer")
 
 
 def main() -> None:

@@ -28,13 +28,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from childproc import whole_command  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 BASELINE = "0d3804f"  # main before issue 20's changes
@@ -60,18 +61,6 @@ def trdg_command(venv: Path) -> str:
         pip = [str(venv / "bin" / "pip"), "install", "-q", "trdg", "pillow<10"]
         subprocess.run(pip, check=True, capture_output=True)
     return str(trdg)
-
-
-def timed(cmd: list[str], n: int, out: Path, env: dict | None = None) -> float:
-    """Images per second of one whole command; that it wrote `n` images is checked."""
-    shutil.rmtree(out, ignore_errors=True)
-    t = time.perf_counter()
-    subprocess.run(cmd, check=True, capture_output=True, env=env)
-    rate = n / (time.perf_counter() - t)
-    written = sum(1 for f in out.rglob("*") if f.suffix in (".png", ".jpg"))
-    if written < n:
-        raise SystemExit(f"{cmd[0]} wrote {written} images of {n}")
-    return rate
 
 
 def make_runs(root: Path) -> tuple[Path, Path]:
@@ -128,14 +117,14 @@ def one_round(args: argparse.Namespace, trdg: str, runs: tuple[Path, Path], root
     cli = str(Path(sys.executable).with_name("saae-augment"))
     n, (chars, lines) = args.n, runs
     row = {
-        "chars_ours": timed(
+        "chars_ours": whole_command(
             [cli, "synth", "--ckpt", str(chars), "--n", str(n), "--out", str(root / "oc")], n, root / "oc"
         ),
-        "chars_trdg": timed(peer_chars(trdg, root / "digits.txt", n, root / "pc"), n, root / "pc"),
-        "lines_ours": timed(
+        "chars_trdg": whole_command(peer_chars(trdg, root / "digits.txt", n, root / "pc"), n, root / "pc"),
+        "lines_ours": whole_command(
             [cli, "synth", "--ckpt", str(lines), "--n", str(n), "--out", str(root / "ol")], n, root / "ol"
         ),
-        "lines_trdg": timed(peer_lines(trdg, n, root / "pl"), n, root / "pl"),
+        "lines_trdg": whole_command(peer_lines(trdg, n, root / "pl"), n, root / "pl"),
     }
     now, then = train_rate(REPO, root / "tn", args.train_steps), train_rate(base_tree, root / "tb", args.train_steps)
     return row | {
